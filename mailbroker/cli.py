@@ -1,0 +1,116 @@
+"""Command line: `mailbroker run|check-config|list|show|cancel --config FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from .config import ConfigError, load_config
+from .model import State
+
+DEFAULT_CONFIG = "/etc/mailbroker/mailbroker.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"mailbroker: invalid configuration in {args.config}:\n{error}", file=sys.stderr)
+        return 2
+    return args.command(config, args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailbroker", description="Double opt-in introductions by email.")
+    parser.add_argument("--version", action="version", version=f"mailbroker {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def command(name: str, function, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", "-c", default=DEFAULT_CONFIG,
+                         help=f"the YAML configuration file (default {DEFAULT_CONFIG})")
+        sub.set_defaults(command=function)
+        return sub
+
+    command("run", _run, "run the daemon in the foreground, logging to stderr")
+    command("check-config", _check_config, "validate the configuration file and exit")
+    listing = command("list", _list, "list referrals, newest first")
+    listing.add_argument("--state", choices=[s.value for s in State], help="only referrals in this state")
+    show = command("show", _show, "show one referral and its timeline")
+    show.add_argument("ref", help="the referral's reference, e.g. K7Q3XF")
+    cancel = command("cancel", _cancel, "cancel an open referral and tell whom it concerns")
+    cancel.add_argument("ref", help="the referral's reference")
+    return parser
+
+
+def _run(config, args) -> int:
+    from .daemon import run
+
+    logging.basicConfig(level=config.log.level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run(config)
+    return 0
+
+
+def _check_config(config, args) -> int:
+    print(f"{args.config}: OK (broker {config.broker.address}, {len(config.referrers)} referrer pattern(s))")
+    return 0
+
+
+def _open_store(config):
+    from .store import Store
+
+    return Store.open(config.state.path)
+
+
+def _list(config, args) -> int:
+    store = _open_store(config)
+    rows = store.referrals(State(args.state) if args.state else None)
+    if not rows:
+        print("no referrals")
+    for r in rows:
+        answers = " ".join(f"{p.role}={p.answer or '-'}" for p in r.parties)
+        print(f"{r.ref}  {r.state:<10}  {r.created_at:%Y-%m-%d %H:%M}  {r.requester.person.address} -> "
+              f"{r.target.person.address}  ({answers})")
+    return 0
+
+
+def _show(config, args) -> int:
+    store = _open_store(config)
+    referral = store.load(args.ref.upper())
+    if referral is None:
+        print(f"mailbroker: no referral {args.ref}", file=sys.stderr)
+        return 1
+    r = referral
+    print(f"referral {r.ref}: {r.state}")
+    print(f"  referrer   {r.referrer.label} <{r.referrer.address}>")
+    for p in r.parties:
+        print(f"  {p.role:<10} {p.person.label} <{p.person.address}>  answer: {p.answer or '-'}"
+              + (f"  note: {p.note!r}" if p.note else ""))
+    print(f"  subject    {r.subject}")
+    print(f"  created    {r.created_at:%Y-%m-%d %H:%M:%S %Z}")
+    print("timeline:")
+    for at, what in store.timeline(r.ref):
+        print(f"  {at:%Y-%m-%d %H:%M:%S}  {what}")
+    return 0
+
+
+def _cancel(config, args) -> int:
+    from .daemon import engine_from
+
+    store = _open_store(config)
+    try:
+        decision = engine_from(config, store).cancel(args.ref.upper())
+    except KeyError:
+        print(f"mailbroker: no referral {args.ref}", file=sys.stderr)
+        return 1
+    print(f"{args.ref.upper()}: {decision.reason or 'nothing to do'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,656 @@
+"""YAML file -> validated, typed, immutable settings.
+
+`load_config(path)` returns a frozen `Config` or raises `ConfigError`, whose problems each
+name the key path, what is wrong and how to fix it. Every model forbids unknown keys, so
+a typo is an error with a suggestion rather than a silently ignored setting.
+
+Password sources (inline, file, environment variable) are resolved at load time into a
+`SecretStr`, so the rest of the program never touches them and never prints them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+
+import yaml
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+
+__all__ = [
+    "BrokerSettings",
+    "Config",
+    "ConfigError",
+    "FoldersSettings",
+    "ImapSettings",
+    "LogSettings",
+    "PolicySettings",
+    "SmtpSettings",
+    "StateSettings",
+    "format_duration",
+    "load_config",
+    "parse_duration",
+]
+
+EXAMPLE_FILE = "config/mailbroker.example.yaml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` lists every reason, one per line."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _KeyedError(ValueError):
+    """A ValueError raised by a section-level check that belongs to one key of the section.
+
+    Pydantic reports model-level errors at the section's path; `key` lets the translator
+    point at the offending key instead.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+# --- durations -------------------------------------------------------------------------
+
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_DURATION_HINT = "write a number and a unit: 20s, 30m, 12h, 3d (or 1w, or combined: 1d12h)"
+
+
+def parse_duration(text: str | int | timedelta) -> timedelta:
+    """Parse "20s", "30m", "12h", "3d", "1w" or combinations like "1d12h"; an int is seconds."""
+    if isinstance(text, timedelta):
+        return _positive(text, text)
+    if isinstance(text, bool) or not isinstance(text, (int, str)):
+        raise ValueError(f"{text!r} is not a duration — {_DURATION_HINT}")
+    if isinstance(text, int):
+        return _positive(timedelta(seconds=text), text)
+    compact = re.sub(r"\s+", "", text).lower()
+    if compact.isdigit():  # a quoted number of seconds, same as a bare int
+        return _positive(timedelta(seconds=int(compact)), text)
+    if not compact or not re.fullmatch(r"(?:\d+[wdhms])+", compact):
+        raise ValueError(f"{text!r} is not a duration — {_DURATION_HINT}")
+    parts = {}
+    for number, unit in re.findall(r"(\d+)([wdhms])", compact):
+        parts[_UNITS[unit]] = parts.get(_UNITS[unit], 0) + int(number)
+    try:
+        return _positive(timedelta(**parts), text)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration — {_DURATION_HINT}") from None
+
+
+def _positive(value: timedelta, text: object) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"{text!r} is not a positive duration — {_DURATION_HINT}")
+    return value
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of parse_duration, for messages: timedelta(days=1, hours=12) -> "1d12h"."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+# --- small field types -----------------------------------------------------------------
+
+def _lower(value: Any) -> Any:
+    # Choices are written by hand; "TLS" or "INFO" should not be an error.
+    return value.lower() if isinstance(value, str) else value
+
+
+Security = Annotated[Literal["tls", "starttls", "none"], BeforeValidator(_lower)]
+Language = Annotated[Literal["en", "fr"], BeforeValidator(_lower)]
+LogLevel = Annotated[Literal["debug", "info", "warning", "error"], BeforeValidator(_lower)]
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    # Relative paths follow the config file, not the daemon's working directory,
+    # which under systemd is "/" and would surprise everyone.
+    value = value.expanduser()
+    base = (info.context or {}).get("config_dir", Path.cwd())
+    return value if value.is_absolute() else Path(base) / value
+
+
+ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
+
+
+def _email(address: str) -> str:
+    """Validate and normalise an address; RFC 2606 ".test" domains are accepted.
+
+    `test_environment=True` is passed per call rather than setting the module-wide
+    `email_validator.TEST_ENVIRONMENT`, so no global state is changed for other users
+    of the library. It only lifts the ban on *.test; deliverability is never checked
+    (no DNS at load time).
+    """
+    try:
+        return validate_email(address, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+
+
+def _broker_address(value: str) -> str:
+    try:
+        address = _email(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is not a valid email address ({exc}) — "
+            'write a plain address, e.g. "address: intro@example.com"'
+        ) from None
+    if "+" in address.rpartition("@")[0]:
+        raise ValueError(
+            f"{value!r} contains '+' before the @ — the broker adds +TOKEN to its address "
+            'itself; write the plain address, e.g. "address: intro@example.com"'
+        )
+    return address
+
+
+def _referrer(value: str) -> str:
+    """An address, "*@domain" (that domain only) or "*@*.domain" (its subdomains)."""
+    entry = value.strip().lower()
+    if entry.startswith("*@"):
+        domain = entry[4:] if entry.startswith("*@*.") else entry[2:]
+        try:
+            _email(f"x@{domain}")
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a valid *@domain pattern ({exc}) — write e.g. "
+                '"*@example.org" (that domain) or "*@*.example.org" (its subdomains)'
+            ) from None
+        return entry
+    try:
+        return _email(entry)
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is neither an address nor a *@domain pattern ({exc}) — "
+            'write e.g. alice@example.com or "*@example.org" (quoted)'
+        ) from None
+
+
+Referrer = Annotated[str, AfterValidator(_referrer)]
+
+
+def _header_safe(value: str) -> str:
+    # The display name goes into From: headers; a newline would inject headers.
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError("contains a line break or control character — write it on one line")
+    return value
+
+
+# --- password sources ------------------------------------------------------------------
+
+_PASSWORD_KEYS = ("password", "password_file", "password_env")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+_FILE_ERRORS = {  # exception -> what to tell the operator about the password file
+    FileNotFoundError: "does not exist — create it with the password on its first line, or fix the path",
+    IsADirectoryError: "is a directory — point to the file holding the password",
+    PermissionError: "cannot be read (permission denied) — make it readable by the user "
+    "mailbroker runs as (and by no one else: chmod 600)",
+}
+
+
+def _password_from_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fallback = f"cannot be read ({type(exc).__name__}) — check it is a UTF-8 text file"
+        raise _KeyedError("password_file", f"{path} {_FILE_ERRORS.get(type(exc), fallback)}") from None
+    first_line = text.splitlines()[0] if text else ""
+    if not first_line:
+        raise _KeyedError("password_file", f"{path} is empty — put the password on its first line")
+    return first_line
+
+
+def _password_from_env(name: str) -> str:
+    if not _ENV_NAME.fullmatch(name):
+        # Don't echo it: a password pasted here by mistake must not end up in a log.
+        raise _KeyedError(
+            "password_env",
+            "is not an environment variable name — write a name such as "
+            "MAILBROKER_IMAP_PASSWORD, not the password itself",
+        )
+    value = os.environ.get(name)
+    if value is None:
+        raise _KeyedError(
+            "password_env",
+            f"environment variable {name} is not set — set it before starting mailbroker: "
+            f"export {name}='...' in a shell, or Environment={name}=... (or EnvironmentFile=) "
+            "in the systemd unit",
+        )
+    if not value:
+        raise _KeyedError("password_env", f"environment variable {name} is set but empty — give it the password")
+    return value
+
+
+def _resolve_password(section: _Authenticated, required: bool) -> SecretStr | None:
+    """Exactly one source when `required`; the resolved secret, or None when none is given."""
+    given = [key for key in _PASSWORD_KEYS if getattr(section, key) is not None]
+    if len(given) > 1:
+        raise _KeyedError(
+            given[1],
+            f"cannot be used together with {given[0]} — "
+            "keep exactly one of password, password_file, password_env",
+        )
+    if not given:
+        if required:
+            raise _KeyedError(
+                "password",
+                "no password given — add exactly one of password, password_file or password_env, "
+                'e.g. "password_env: MAILBROKER_IMAP_PASSWORD"',
+            )
+        return None
+    if section.password_file is not None:
+        return SecretStr(_password_from_file(section.password_file))
+    if section.password_env is not None:
+        return SecretStr(_password_from_env(section.password_env))
+    if not section.password.get_secret_value():
+        raise _KeyedError("password", "is empty — write the password in quotes, or use password_file or password_env")
+    return section.password
+
+
+# --- the settings ----------------------------------------------------------------------
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerSettings(_Section):
+    address: Annotated[str, AfterValidator(_broker_address)] = Field(examples=["intro@example.com"])
+    name: Annotated[str, AfterValidator(_header_safe)] = "mailbroker"
+
+    @property
+    def local_part(self) -> str:
+        return self.address.rpartition("@")[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+
+class _Server(_Section):
+    """What IMAP and SMTP share: where to connect and how."""
+
+    _DEFAULT_PORTS: ClassVar[dict[str, int]] = {}
+
+    host: str = Field(min_length=1, examples=["mail.example.com"])
+    port: int = Field(ge=1, le=65535, examples=[993])
+    security: Security = "tls"
+    verify_certificate: bool = True
+    timeout: Duration = timedelta(seconds=30)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_port(cls, data: Any) -> Any:
+        # The usual port depends on the security mode, so it cannot be a static default.
+        # An empty "port:" means the same as leaving the line out.
+        if isinstance(data, dict) and data.get("port") is None:
+            security = _lower(data.get("security", "tls"))
+            data = {**data, "port": cls._DEFAULT_PORTS.get(security, cls._DEFAULT_PORTS["tls"])}
+        return data
+
+
+class _Authenticated(_Server):
+    username: str | None = Field(default=None, min_length=1, examples=["intro@example.com"])
+    # Input: an inline password. Output: the resolved password, whatever its source.
+    password: SecretStr | None = Field(default=None, examples=["'...'"])
+    password_file: ConfigPath | None = Field(default=None, examples=["/etc/mailbroker/password"])
+    password_env: str | None = Field(default=None, examples=["MAILBROKER_IMAP_PASSWORD"])
+
+    def _set_password(self, secret: SecretStr | None) -> None:
+        # The model is frozen; this is the one sanctioned write, during validation.
+        object.__setattr__(self, "password", secret)
+
+
+class FoldersSettings(_Section):
+    watch: str = Field(default="INBOX", min_length=1)
+    processed: str = Field(default="mailbroker/processed", min_length=1)
+    quarantine: str = Field(default="mailbroker/quarantine", min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> FoldersSettings:
+        # A message moved into the watched folder would be read again, forever.
+        for key in ("processed", "quarantine"):
+            if getattr(self, key) == self.watch:
+                raise _KeyedError(
+                    key, f'is the same folder as watch ({self.watch}) — choose another, e.g. "{key}: mailbroker/{key}"'
+                )
+        if self.processed == self.quarantine:
+            raise _KeyedError(
+                "quarantine", 'is the same folder as processed — choose another, e.g. "quarantine: mailbroker/quarantine"'
+            )
+        return self
+
+
+class ImapSettings(_Authenticated):
+    _DEFAULT_PORTS: ClassVar[dict[str, int]] = {"tls": 993, "starttls": 143, "none": 143}
+
+    host: str = Field(min_length=1, examples=["imap.example.com"])
+    username: str = Field(min_length=1, examples=["intro@example.com"])
+    idle: bool = True
+    poll_interval: Duration = timedelta(seconds=60)
+    folders: FoldersSettings = Field(default_factory=FoldersSettings)
+
+    @model_validator(mode="after")
+    def _password(self) -> ImapSettings:
+        self._set_password(_resolve_password(self, required=True))
+        return self
+
+
+class SmtpSettings(_Authenticated):
+    _DEFAULT_PORTS: ClassVar[dict[str, int]] = {"tls": 465, "starttls": 587, "none": 25}
+
+    host: str = Field(min_length=1, examples=["smtp.example.com"])
+
+    @model_validator(mode="after")
+    def _password(self) -> SmtpSettings:
+        if self.username is None:
+            given = next((key for key in _PASSWORD_KEYS if getattr(self, key) is not None), None)
+            if given:
+                raise _KeyedError(
+                    given,
+                    'is set but username is not — add username (e.g. "username: intro@example.com"), '
+                    f"or remove {given} to send without authentication",
+                )
+        self._set_password(_resolve_password(self, required=self.username is not None))
+        return self
+
+
+class PolicySettings(_Section):
+    reminder_after: Duration = timedelta(days=3)
+    expire_after: Duration = timedelta(days=7)
+    language: Language = "en"
+
+    @model_validator(mode="after")
+    def _expiry_after_reminder(self) -> PolicySettings:
+        if self.expire_after <= self.reminder_after:
+            raise _KeyedError(
+                "expire_after",
+                f"{format_duration(self.expire_after)} is not longer than policy.reminder_after "
+                f"({format_duration(self.reminder_after)}) — the reminder must come before expiry; "
+                "make expire_after longer or reminder_after shorter, e.g. reminder_after: 3d, expire_after: 7d",
+            )
+        return self
+
+
+class StateSettings(_Section):
+    path: ConfigPath = Path("/var/lib/mailbroker/state.sqlite3")
+
+
+class LogSettings(_Section):
+    level: LogLevel = "info"
+
+
+class Config(_Section):
+    broker: BrokerSettings
+    imap: ImapSettings
+    smtp: SmtpSettings
+    referrers: tuple[Referrer, ...] = Field(min_length=1, examples=[["alice@example.com", "*@example.org"]])
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    def is_allowed_referrer(self, address: str) -> bool:
+        """Case-insensitive; "*@d" matches domain d only, "*@*.d" its subdomains only."""
+        address = address.strip().lower()
+        local, _, domain = address.rpartition("@")
+        if not local or not domain:
+            return False
+        return any(_matches(entry, address, domain) for entry in self.referrers)
+
+
+def _matches(entry: str, address: str, domain: str) -> bool:
+    if entry.startswith("*@*."):
+        return domain.endswith(entry[3:])  # entry[3:] is ".example.org"
+    if entry.startswith("*@"):
+        return domain == entry[2:]
+    return entry == address
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def load_config(path: str | Path) -> Config:
+    """Read, parse and validate the config file; raise ConfigError listing every problem."""
+    path = Path(path).expanduser()
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(_not_a_mapping(path, data))
+    try:
+        return Config.model_validate(data, context={"config_dir": path.absolute().parent})
+    except ValidationError as exc:
+        # `from None`: pydantic's own message echoes input values, passwords included.
+        raise ConfigError([_problem(error) for error in exc.errors()]) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file does not exist — create it (start from {EXAMPLE_FILE}) or pass the right path"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory — pass the path of the YAML config file") from None
+    except PermissionError:
+        raise ConfigError(
+            f"{path}: config file cannot be read (permission denied) — make it readable by the user mailbroker runs as"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: config file cannot be read ({type(exc).__name__}: {exc}) — check it is a UTF-8 text file"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(_yaml_problem(path, exc)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}) — fix the syntax") from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys: PyYAML silently keeps the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)  # expand "<<" merges first; merged keys may be overridden
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, (str, int, float, bool)) and key in first_line:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' appears twice (first on line {first_line[key]})", key_node.start_mark
+            )
+        first_line.setdefault(key, key_node.start_mark.line + 1)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _yaml_problem(path: Path, exc: yaml.MarkedYAMLError) -> str:
+    # Built from line/column and the problem only: PyYAML's own message quotes the
+    # offending line, which may be a password.
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+    if exc.context == "while scanning an alias":
+        hint = 'a value starting with * must be quoted, e.g. - "*@example.org"'
+    elif "appears twice" in (exc.problem or ""):
+        hint = "remove the duplicate"
+    else:
+        hint = (
+            "fix the syntax there: indent with spaces (not tabs), put a space after ':', "
+            "and quote values containing ': ' or starting with * & ! @ ` [ {"
+        )
+    return f"{path}: YAML syntax error at {where}: {exc.problem or 'syntax error'} — {hint}"
+
+
+def _not_a_mapping(path: Path, data: Any) -> str:
+    if data is None:
+        return f"{path}: the file is empty — write the sections broker:, imap:, smtp:, referrers:, see {EXAMPLE_FILE}"
+    return (
+        f"{path}: the top level is {_kind(data)}, not a mapping of sections — write broker:, imap:, "
+        f"smtp:, referrers: ... at the start of lines, see {EXAMPLE_FILE}"
+    )
+
+
+# --- translating pydantic errors -------------------------------------------------------
+
+def _problem(error: dict) -> str:
+    loc = tuple(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _KeyedError):
+        loc += (cause.key,)
+    return f"{_format_loc(loc) or '(top level)'}: {_describe(error, loc, cause)}"
+
+
+def _describe(error: dict, loc: tuple, cause: Any) -> str:
+    kind, value = error["type"], error.get("input")
+    parent, field = _walk(loc)
+    if kind == "extra_forbidden":
+        return _unknown_key(str(loc[-1]), parent)
+    if isinstance(cause, ValueError):  # our own messages, already in the house style
+        return str(cause)
+    if kind == "missing":
+        return _missing(loc, field)
+    if value is None and kind.endswith(("_type", "_parsing")):
+        default = "" if field is None or field.is_required() else ", or delete the line to use the default"
+        return f"has no value — write one, {_example(loc, field)}{default}"
+    shown = _show(loc, value)
+    if kind in ("literal_error", "enum"):
+        choices = _choices(field) or [error.get("ctx", {}).get("expected", "")]
+        return f"{shown} is not one of {', '.join(choices)} — write one of them, e.g. \"{_key(loc)}: {choices[0]}\""
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{shown} is not a whole number — write digits only, {_example(loc, field)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{shown} is not true or false — write true or false, e.g. \"{_key(loc)}: true\""
+    if kind == "string_type":
+        return f"{shown} is not text — put it in quotes, {_example(loc, field)}"
+    if kind == "string_too_short":
+        return f"is empty — write a value, {_example(loc, field)}"
+    if kind == "too_short":
+        return f"the list is empty — add at least one entry, {_example(loc, field)}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{shown} is out of range — write a number {_range(field)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"is {_kind(value)}, not a section — indent its keys below '{_key(loc)}:', see {EXAMPLE_FILE}"
+    if kind in ("list_type", "tuple_type"):
+        return f"is {_kind(value)}, not a list — write one entry per line after '- ', {_example(loc, field)}"
+    return f"{shown} is not accepted ({error['msg']}) — see {EXAMPLE_FILE} for the expected form"
+
+
+def _walk(loc: tuple) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """The model that holds the last key of `loc`, and that key's field (None if unknown)."""
+    model: type[BaseModel] | None = Config
+    parent, field = None, None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        parent, field = model, (model.model_fields.get(part) if model else None)
+        annotation = field.annotation if field else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return parent, field
+
+
+def _unknown_key(key: str, parent: type[BaseModel] | None) -> str:
+    allowed = list(parent.model_fields) if parent else []
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        return f"unknown key — did you mean '{close[0]}'?"
+    return f"unknown key — remove it; the keys allowed here are: {', '.join(allowed)}"
+
+
+def _missing(loc: tuple, field: FieldInfo | None) -> str:
+    annotation = field.annotation if field else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"required section is missing — add '{_key(loc)}:' with its keys indented below, see {EXAMPLE_FILE}"
+    return f"required key is missing — add it, {_example(loc, field)}"
+
+
+def _choices(field: FieldInfo | None) -> list[str]:
+    annotation = field.annotation if field else None
+    return [str(choice) for choice in get_args(annotation)] if get_origin(annotation) is Literal else []
+
+
+def _example(loc: tuple, field: FieldInfo | None) -> str:
+    """'e.g. "port: 993"' from the field's example or default; a list item gets '- x'."""
+    value = None
+    if field is not None:
+        if field.examples:
+            value = field.examples[0]
+        elif not field.is_required() and field.default is not None:
+            value = field.default
+    if value is None:
+        return f"see {EXAMPLE_FILE}"
+    if isinstance(value, list) and isinstance(loc[-1], int):
+        return f'e.g. "- {_yaml_scalar(value[0])}"'
+    return f'e.g. "{_key(loc)}: {_yaml_scalar(value)}"'
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_scalar(item) for item in value) + "]"
+    text = str(value)
+    return f"'{text}'" if text.startswith("*") else text
+
+
+def _range(field: FieldInfo | None) -> str:
+    metadata = field.metadata if field else []
+    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in metadata if hasattr(m, "le")), None)
+    if low is not None and high is not None:
+        return f"from {low} to {high}"
+    return f"of at least {low}" if low is not None else f"of at most {high}"
+
+
+def _format_loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _key(loc: tuple) -> str:
+    return next((str(part) for part in reversed(loc) if isinstance(part, str)), "key")
+
+
+def _show(loc: tuple, value: Any) -> str:
+    if _key(loc) == "password":
+        return "the value"  # never echo a password, even a malformed one
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    names = {list: "a list", dict: "a mapping", str: "text", int: "a number", float: "a number", bool: "true or false"}
+    return names.get(type(value), type(value).__name__) if value is not None else "empty"

@@ -1,0 +1,219 @@
+"""The engine applies the core's decisions to the store, one transaction per message.
+
+It is the seam between the pure parts (reading mail, deciding) and the edges (IMAP,
+SMTP): `handle(raw)` takes the bytes of one incoming message and returns its fate —
+which folder it goes to and why — after committing, in a single transaction, the new
+state, the messages to send and the fact that this message was handled. The mailbox
+edge moves the message only after that commit, so a crash in between is harmless: on
+restart the message is found again, recognised by its digest, and simply moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from . import automatic, intake, mailtext, replies
+from .compose import Identity, compose, new_message_id
+from .model import Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, Role, Started, Tick
+from .store import Store
+from .workflow import Decision, Policy, decide, next_due, party_language, refuse_request, vet_request, \
+    without_suppressed
+
+log = logging.getLogger(__name__)
+
+PROCESSED = "processed"
+QUARANTINE = "quarantine"
+
+# Crockford's base32 without look-alikes: easy to read aloud and to type.
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ref() -> str:
+    return "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+
+
+def new_token() -> str:
+    """128 bits from the system's CSPRNG, in lowercase base32: some mail systems fold the
+    case of local parts, so the token must survive that."""
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Fate:
+    folder: str  # PROCESSED or QUARANTINE
+    reason: str
+    ref: str | None = None
+
+
+class Engine:
+    def __init__(self, store: Store, identity: Identity, policy: Policy,
+                 is_allowed_referrer: Callable[[str], bool], clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.identity = identity
+        self.policy = policy
+        self.is_allowed_referrer = is_allowed_referrer
+        self.clock = clock
+
+    # --- incoming mail -----------------------------------------------------------------
+
+    def handle(self, raw: bytes) -> Fate:
+        digest = hashlib.sha256(raw).hexdigest()
+        previous = self.store.seen(digest)
+        if previous:
+            return Fate(previous, "already handled")
+        msg = mailtext.parse(raw)
+        decision, fate = self._route(msg)
+        with self.store.transaction():
+            if decision is not None:
+                self._apply(decision)
+            self.store.mark_seen(digest, str(msg.get("Message-ID", "")), fate.folder, fate.reason, fate.ref,
+                                 self.clock())
+        return fate
+
+    def _route(self, msg: EmailMessage) -> tuple[Decision | None, Fate]:
+        """Which kind of message this is decides who reads it. Automatic mail is never
+        answered, whatever else it looks like, so it is recognised first."""
+        reason = automatic.automatic_reason(msg)
+        thread = self._thread(msg)
+        if reason:
+            if thread:
+                return None, Fate(PROCESSED, f"automatic message ignored ({reason})", thread[0])
+            return None, Fate(QUARANTINE, f"automatic message ({reason})")
+        if thread:
+            return self._reply(msg, *thread)
+        sender = mailtext.sender(msg)
+        if sender is None:
+            return None, Fate(QUARANTINE, "no usable From address")
+        if not self.is_allowed_referrer(sender.address):
+            return None, Fate(QUARANTINE, f"sender {sender.address} is not an allowed referrer")
+        return self._request(msg, sender)
+
+    def _thread(self, msg: EmailMessage) -> tuple[str, Role | None] | None:
+        """The referral this message belongs to: by the token in its address first, by its
+        thread headers (a reply to something the broker sent) as a fallback."""
+        for token in replies.reply_tokens(msg, self.identity.address):
+            found = self.store.by_token(token)
+            if found:
+                return found
+        for message_id in mailtext.thread_ids(msg):
+            found = self.store.by_sent_message(message_id)
+            if found:
+                ref, token = found
+                by_token = self.store.by_token(token) if token else None
+                return (ref, by_token[1] if by_token else None)
+        return None
+
+    def _reply(self, msg: EmailMessage, ref: str, role: Role | None) -> tuple[Decision | None, Fate]:
+        referral = self.store.load(ref)
+        sender = mailtext.sender(msg)
+        if role is None:
+            return None, Fate(PROCESSED, "reply in the thread of a message that asks nothing", ref)
+        party = referral.party(role)
+        if sender is None or not party.person.same_address(sender.address):
+            who = sender.address if sender else "nobody"
+            return None, Fate(QUARANTINE, f"reply for the {role} of {ref} came from {who}, "
+                                          f"not {party.person.address}: not counted", ref)
+        reply = replies.read_reply(msg)
+        note = reply.note if reply.answer is Answer.YES else reply.fresh_text
+        event = Answered(role, reply.answer, note, str(msg.get("Message-ID", "")))
+        decision = decide(referral, event, self.clock(), self.policy)
+        return decision, Fate(PROCESSED, f"{role} answered {reply.answer}: {decision.reason}", ref)
+
+    def _request(self, msg: EmailMessage, referrer: Person) -> tuple[Decision | None, Fate]:
+        request = intake.read_request(msg, self.identity.address)
+        if not isinstance(request, IntakeError):
+            parties = [request.requester.address, request.target.address]
+            request_or_error = vet_request(
+                request,
+                open_duplicate=self.store.open_between(*parties),
+                suppressed=self.store.suppressed(parties),
+            ) or request
+        else:
+            request_or_error = request
+        if isinstance(request_or_error, IntakeError):
+            error = request_or_error
+            out = refuse_request(referrer, error, subject=str(msg.get("Subject", "")),
+                                 message_id=str(msg.get("Message-ID", "")), policy=self.policy)
+            return Decision(None, (out,), reason=f"request refused: {error.code}"), \
+                Fate(PROCESSED, f"request from {referrer.address} refused: {error.code} {error.detail}".strip())
+        event = self._started(request_or_error)
+        decision = decide(None, event, self.clock(), self.policy)
+        return decision, Fate(PROCESSED, f"referral {event.ref} started by {referrer.address}", event.ref)
+
+    def _started(self, request) -> Started:
+        ref = new_ref()
+        while self.store.ref_exists(ref):
+            ref = new_ref()
+        lang = party_language(request, self.policy)
+        return Started(request, ref, new_token(), new_token(), lang, lang, lang,
+                       new_message_id(self.identity), new_message_id(self.identity))
+
+    # --- time and operators ------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Run the reminders and expiries that are due; returns how many referrals moved."""
+        now = self.clock()
+        moved = 0
+        for ref in self.store.due(now):
+            with self.store.transaction():
+                referral = self.store.load(ref)
+                self._apply(decide(referral, Tick(), now, self.policy))
+            moved += 1
+        return moved
+
+    def cancel(self, ref: str) -> Decision:
+        return self._event(ref, Cancelled())
+
+    def _event(self, ref: str, event: Event) -> Decision:
+        with self.store.transaction():
+            referral = self.store.load(ref)
+            if referral is None:
+                raise KeyError(ref)
+            decision = decide(referral, event, self.clock(), self.policy)
+            self._apply(decision)
+        return decision
+
+    # --- applying a decision -----------------------------------------------------------
+
+    def _apply(self, decision: Decision) -> None:
+        """Write a decision: the state, the suppressions, the timeline and the outbox. The
+        caller holds the transaction."""
+        now = self.clock()
+        referral: Referral | None = decision.referral
+        ref = referral.ref if referral else ""
+        if referral is not None:
+            self.store.save(referral, next_due(referral, self.policy))
+        for address in decision.suppress:
+            self.store.suppress(address, f"asked to stop ({ref})", now)
+        if decision.reason and ref:
+            self.store.log(ref, decision.reason, now)
+        for out in decision.outgoing:
+            self._enqueue(out, now)
+
+    def _enqueue(self, out, now: datetime) -> None:
+        addresses = [p.address for p in out.to + out.cc]
+        suppressed = frozenset(a.casefold() for a in self.store.suppressed(addresses))
+        kept = without_suppressed(out, suppressed)
+        if kept is None:
+            log.info("not sending %s for %s: every recipient is on the suppression list", out.template, out.ref)
+            return
+        out = kept
+        message = compose(out, self.identity, now)
+        recipients = [p.address for p in out.to + out.cc]
+        self.store.enqueue(ref=out.ref, template=out.template, message_id=message["Message-ID"],
+                           reply_token=out.reply_token, envelope_from=self.identity.address,
+                           recipients=recipients, raw=message.as_bytes(policy=SMTP), now=now)
+        if out.ref:
+            self.store.log(out.ref, f"queued {out.template} to {', '.join(recipients)}", now)

@@ -1,0 +1,148 @@
+"""IMAP edge: read the watched folder, move handled messages away, wait for new mail.
+
+Every message in the watched folder is, by construction, not yet handled: the broker
+moves each one to the processed or quarantine folder once its fate is committed, and
+deletes nothing. So a rescan after a reconnect is simply "everything in the folder",
+which makes restarts and UIDVALIDITY changes harmless.
+
+Methods block; the daemon runs them in a worker thread, one at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+log = logging.getLogger(__name__)
+
+# Servers drop an IDLE after 30 minutes (RFC 2177 asks clients to re-issue it before 29).
+IDLE_RENEWAL = 10 * 60
+FETCH_BATCH = 50
+
+# What a lost or broken connection can raise; the daemon reconnects on any of these.
+CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, EOFError)
+
+
+class Mailbox:
+    def __init__(self, settings):
+        self.settings = settings
+        self.client: IMAPClient | None = None
+        self.idle_supported = False
+        self.move_supported = False
+        self._delimiter = "/"
+        self._wake = threading.Event()
+
+    # --- connection --------------------------------------------------------------------
+
+    def connect(self) -> None:
+        s = self.settings
+        context = ssl.create_default_context()
+        if not s.verify_certificate:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls", ssl_context=context,
+                            timeout=s.timeout.total_seconds())
+        try:
+            if s.security == "starttls":
+                client.starttls(context)
+            client.login(s.username, s.password.get_secret_value())
+            capabilities = client.capabilities()
+            self.idle_supported = s.idle and b"IDLE" in capabilities
+            self.move_supported = b"MOVE" in capabilities
+            self._delimiter = self._server_delimiter(client)
+            self.client = client
+            for folder in (s.folders.processed, s.folders.quarantine):
+                self._ensure_folder(folder)
+            client.select_folder(self._name(s.folders.watch))
+        except BaseException:
+            self.client = None
+            _close_quietly(client)
+            raise
+        log.info("connected to IMAP %s:%s as %s (IDLE %s)", s.host, s.port, s.username,
+                 "on" if self.idle_supported else "off, polling")
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            _close_quietly(client)
+
+    def interrupt(self) -> None:
+        """Wake a thread blocked in `wait` (used on shutdown) by shutting the socket."""
+        self._wake.set()
+        client = self.client
+        if client is not None:
+            try:
+                client.socket().shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @staticmethod
+    def _server_delimiter(client: IMAPClient) -> str:
+        folders = client.list_folders(directory="", pattern="")
+        if folders and folders[0][1]:
+            delimiter = folders[0][1]
+            return delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+        return "/"
+
+    def _name(self, folder: str) -> str:
+        """Config folder names use '/' between levels; servers have their own delimiter."""
+        return folder.replace("/", self._delimiter)
+
+    def _ensure_folder(self, folder: str) -> None:
+        name = self._name(folder)
+        if not self.client.folder_exists(name):
+            self.client.create_folder(name)
+            self.client.subscribe_folder(name)
+            log.info("created IMAP folder %s", name)
+
+    # --- messages ----------------------------------------------------------------------
+
+    def fetch_new(self) -> list[tuple[int, bytes]]:
+        """Everything in the watched folder, oldest first, as (uid, raw bytes).
+        BODY.PEEK leaves the \\Seen flag alone."""
+        uids = sorted(self.client.search("ALL"))
+        messages: list[tuple[int, bytes]] = []
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start:start + FETCH_BATCH]
+            fetched = self.client.fetch(batch, ["BODY.PEEK[]"])
+            messages += [(uid, fetched[uid][b"BODY[]"]) for uid in batch if uid in fetched]
+        return messages
+
+    def move(self, uid: int, folder: str) -> None:
+        name = self._name(folder)
+        if self.move_supported:
+            self.client.move([uid], name)
+        else:
+            # Without MOVE: copy, then flag and expunge only that message (UIDPLUS).
+            self.client.copy([uid], name)
+            self.client.delete_messages([uid])
+            self.client.uid_expunge([uid])
+
+    def wait(self, timeout: float) -> None:
+        """Block until new mail may have arrived or `timeout` seconds passed."""
+        timeout = max(0.0, min(timeout, IDLE_RENEWAL))
+        if not self.idle_supported:
+            # Polling: a NOOP keeps the connection honest, then sleep.
+            self.client.noop()
+            self._wake.wait(timeout)
+            return
+        self.client.idle()
+        try:
+            self.client.idle_check(timeout=timeout)
+        finally:
+            self.client.idle_done()
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,206 @@
+"""The plain data the broker reasons about: people, referrals, answers, events, mail to send.
+
+Nothing here does I/O. The workflow turns (referral, event, now) into a new referral and
+a list of `Outgoing` messages; the shell composes, stores and sends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    STOP = "stop"  # "never contact me again": a no, plus the suppression list
+    UNCLEAR = "unclear"
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"  # the person who asked to be introduced
+    TARGET = "target"  # the person they want to meet
+
+    @property
+    def other(self) -> Role:
+        return Role.TARGET if self is Role.REQUESTER else Role.REQUESTER
+
+
+class State(StrEnum):
+    PENDING = "pending"  # consent requests out, waiting for answers
+    INTRODUCED = "introduced"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self is State.PENDING
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    address: str
+
+    @property
+    def label(self) -> str:
+        """How the person is named in prose: their name, or their address if unnamed."""
+        return self.name or self.address
+
+    def same_address(self, other: str) -> bool:
+        return same_address(self.address, other)
+
+
+def same_address(a: str, b: str) -> bool:
+    """Addresses compare case-insensitively: in practice no provider distinguishes case."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+@dataclass(frozen=True)
+class ReferralRequest:
+    """What intake read from a referrer's message: who to introduce to whom, and why."""
+
+    referrer: Person
+    requester: Person
+    target: Person
+    context: str  # the referrer's note: how they know the parties, why they should meet
+    subject: str  # subject of the forwarded message (or of the request itself)
+    forwarded_text: str = ""  # what the requester wrote, when the request is a forward
+    lang: str | None = None  # language the referrer wrote in, when it could be told
+    message_id: str = ""  # Message-ID of the referrer's message, to thread our replies
+
+
+@dataclass(frozen=True)
+class IntakeError:
+    """A request from an allowed referrer that cannot become a referral, and why.
+
+    `code` is one of INTAKE_ERROR_CODES; `detail` names the offending value (an address,
+    a name) so the reply can say exactly what is wrong.
+    """
+
+    code: str
+    detail: str = ""
+    lang: str | None = None
+
+
+INTAKE_ERROR_CODES = (
+    "no_target",  # the note names nobody to introduce the requester to
+    "target_without_address",  # a target is named, but with no address
+    "no_requester",  # nobody to introduce: not a forward and no explicit requester line
+    "invalid_address",  # an address that email-validator rejects (detail: the address)
+    "same_person",  # requester and target are the same address
+    "broker_as_party",  # the broker's own address named as a party
+    "referrer_as_party",  # the referrer named as a party
+    "duplicate",  # a referral for the same two people is still open (detail: its ref)
+    "suppressed",  # a party asked never to be contacted (detail: the address)
+)
+
+
+@dataclass(frozen=True)
+class Party:
+    role: Role
+    person: Person
+    token: str  # secret in the reply address: intro+TOKEN@domain
+    lang: str
+    answer: Answer | None = None  # the latest verified answer
+    note: str = ""  # what the party wrote with their yes, for the introduction
+    answered_at: datetime | None = None
+    clarifications: int = 0  # times we asked again after an unclear answer
+    asked_message_id: str = ""  # Message-ID of the consent request, for threading
+
+
+@dataclass(frozen=True)
+class Referral:
+    ref: str  # short reference shown to the referrer, e.g. "K7Q-3XF"
+    referrer: Person
+    requester: Party
+    target: Party
+    context: str
+    subject: str
+    lang: str  # language for the referrer
+    created_at: datetime
+    state: State = State.PENDING
+    reminded_at: datetime | None = None
+    closed_at: datetime | None = None
+    request_message_id: str = ""
+    forwarded_text: str = ""
+
+    def party(self, role: Role) -> Party:
+        return self.requester if role is Role.REQUESTER else self.target
+
+    @property
+    def parties(self) -> tuple[Party, Party]:
+        return (self.requester, self.target)
+
+    def with_party(self, party: Party) -> Referral:
+        if party.role is Role.REQUESTER:
+            return replace(self, requester=party)
+        return replace(self, target=party)
+
+
+# --- Events: what happened, as the core sees it ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """An allowed referrer's request was read; the shell chose the ref and the tokens."""
+
+    request: ReferralRequest
+    ref: str
+    requester_token: str
+    target_token: str
+    requester_lang: str
+    target_lang: str
+    referrer_lang: str
+    requester_message_id: str  # Message-IDs of the two consent requests, chosen up front
+    target_message_id: str  # so that reminders and replies can thread to them
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A verified reply (right token, right sender) was read as `answer`."""
+
+    role: Role
+    answer: Answer
+    note: str = ""  # the fresh text the party wrote: the yes-note, or what was unclear
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passed: reminders and expiry may be due."""
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """An operator cancelled the referral."""
+
+
+Event = Started | Answered | Tick | Cancelled
+
+
+# --- Outgoing mail, before composition ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message the broker must send, described by meaning, not by bytes.
+
+    `template` names the template (compose renders templates/<lang>/<template>.txt);
+    `reply_token` makes the reply address intro+TOKEN@domain; `facts` is what the
+    template may show.
+    """
+
+    template: str
+    to: tuple[Person, ...]
+    lang: str
+    cc: tuple[Person, ...] = ()
+    ref: str = ""
+    reply_token: str = ""
+    in_reply_to: str = ""
+    message_id: str = ""  # set when the core must know it in advance; else compose picks one
+    facts: dict = field(default_factory=dict)
+    # Sent even to a suppressed address: only the confirmation of the stop itself.
+    ignores_suppression: bool = False

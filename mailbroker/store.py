@@ -1,0 +1,332 @@
+"""SQLite state: referrals, parties and their tokens, seen messages, the outbox, the
+suppression list and a timeline of decisions.
+
+One file in WAL mode, so the administration commands can read while the daemon writes.
+Every state change and the messages it causes are written in one transaction
+(`with store.transaction():`), which is what makes a crash safe: after a restart the
+outbox still holds whatever was decided and not yet sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .model import Answer, Party, Person, Referral, Role, State
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS referrals (
+    ref TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    referrer_name TEXT NOT NULL,
+    referrer_address TEXT NOT NULL,
+    context TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    reminded_at TEXT,
+    closed_at TEXT,
+    request_message_id TEXT NOT NULL,
+    forwarded_text TEXT NOT NULL,
+    due_at TEXT
+);
+CREATE INDEX IF NOT EXISTS referrals_due ON referrals(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS referrals_state ON referrals(state, created_at);
+
+CREATE TABLE IF NOT EXISTS parties (
+    ref TEXT NOT NULL REFERENCES referrals(ref),
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    lang TEXT NOT NULL,
+    answer TEXT,
+    note TEXT NOT NULL,
+    answered_at TEXT,
+    clarifications INTEGER NOT NULL,
+    asked_message_id TEXT NOT NULL,
+    PRIMARY KEY (ref, role)
+);
+CREATE INDEX IF NOT EXISTS parties_address ON parties(address COLLATE NOCASE);
+
+CREATE TABLE IF NOT EXISTS seen (
+    digest TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    fate TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    ref TEXT,
+    at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL,
+    template TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    reply_token TEXT NOT NULL,
+    envelope_from TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    sent_at TEXT,
+    failed_at TEXT,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
+    WHERE sent_at IS NULL AND failed_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS suppression (
+    address TEXT PRIMARY KEY COLLATE NOCASE,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS timeline (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL,
+    at TEXT NOT NULL,
+    what TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
+"""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    ref: str
+    message_id: str
+    envelope_from: str
+    recipients: tuple[str, ...]
+    raw: bytes
+    attempts: int
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection):
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # The state holds people's addresses and tokens: readable by the broker only.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        return cls(db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- referrals ---------------------------------------------------------------------
+
+    def save(self, referral: Referral, due_at: datetime | None) -> None:
+        r = referral
+        self._db.execute(
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(ref) DO UPDATE SET state=excluded.state, reminded_at=excluded.reminded_at,
+               closed_at=excluded.closed_at, due_at=excluded.due_at""",
+            (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
+             _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
+             r.forwarded_text, _iso(due_at)),
+        )
+        for p in r.parties:
+            self._db.execute(
+                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(ref, role) DO UPDATE SET answer=excluded.answer, note=excluded.note,
+                   answered_at=excluded.answered_at, clarifications=excluded.clarifications,
+                   lang=excluded.lang""",
+                (r.ref, p.role.value, p.person.name, p.person.address, p.token, p.lang,
+                 p.answer.value if p.answer else None, p.note, _iso(p.answered_at), p.clarifications,
+                 p.asked_message_id),
+            )
+
+    def load(self, ref: str) -> Referral | None:
+        row = self._db.execute("SELECT * FROM referrals WHERE ref = ?", (ref,)).fetchone()
+        if row is None:
+            return None
+        parties = {p["role"]: _party(p) for p in self._db.execute("SELECT * FROM parties WHERE ref = ?", (ref,))}
+        return Referral(
+            ref=row["ref"],
+            referrer=Person(row["referrer_name"], row["referrer_address"]),
+            requester=parties[Role.REQUESTER.value],
+            target=parties[Role.TARGET.value],
+            context=row["context"],
+            subject=row["subject"],
+            lang=row["lang"],
+            created_at=_time(row["created_at"]),
+            state=State(row["state"]),
+            reminded_at=_time(row["reminded_at"]),
+            closed_at=_time(row["closed_at"]),
+            request_message_id=row["request_message_id"],
+            forwarded_text=row["forwarded_text"],
+        )
+
+    def ref_exists(self, ref: str) -> bool:
+        return self._db.execute("SELECT 1 FROM referrals WHERE ref = ?", (ref,)).fetchone() is not None
+
+    def by_token(self, token: str) -> tuple[str, Role] | None:
+        row = self._db.execute("SELECT ref, role FROM parties WHERE token = ?", (token,)).fetchone()
+        return (row["ref"], Role(row["role"])) if row else None
+
+    def by_sent_message(self, message_id: str) -> tuple[str, str] | None:
+        """(ref, reply token) of a message the broker sent, for replies that lost their
+        token but kept their thread headers."""
+        row = self._db.execute("SELECT ref, reply_token FROM outbox WHERE message_id = ?", (message_id,)).fetchone()
+        return (row["ref"], row["reply_token"]) if row else None
+
+    def open_between(self, a: str, b: str) -> str | None:
+        """The ref of an open referral between these two addresses, in either role."""
+        row = self._db.execute(
+            """SELECT r.ref FROM referrals r
+               JOIN parties p1 ON p1.ref = r.ref JOIN parties p2 ON p2.ref = r.ref AND p2.role <> p1.role
+               WHERE r.state = 'pending' AND p1.address = ? COLLATE NOCASE AND p2.address = ? COLLATE NOCASE
+               LIMIT 1""",
+            (a, b),
+        ).fetchone()
+        return row["ref"] if row else None
+
+    def due(self, now: datetime, limit: int = 500) -> list[str]:
+        rows = self._db.execute(
+            "SELECT ref FROM referrals WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
+            (_iso(now), limit),
+        )
+        return [row["ref"] for row in rows]
+
+    def next_due_at(self) -> datetime | None:
+        row = self._db.execute("SELECT MIN(due_at) AS at FROM referrals WHERE due_at IS NOT NULL").fetchone()
+        return _time(row["at"])
+
+    def referrals(self, state: State | None = None, limit: int = 1000) -> list[Referral]:
+        if state:
+            rows = self._db.execute("SELECT ref FROM referrals WHERE state = ? ORDER BY created_at DESC LIMIT ?",
+                                    (state.value, limit))
+        else:
+            rows = self._db.execute("SELECT ref FROM referrals ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [self.load(row["ref"]) for row in rows.fetchall()]
+
+    # --- suppression -------------------------------------------------------------------
+
+    def suppress(self, address: str, reason: str, now: datetime) -> None:
+        self._db.execute("INSERT OR IGNORE INTO suppression VALUES (?,?,?)", (address, _iso(now), reason))
+
+    def suppressed(self, addresses: list[str]) -> tuple[str, ...]:
+        found = []
+        for address in addresses:
+            if self._db.execute("SELECT 1 FROM suppression WHERE address = ?", (address,)).fetchone():
+                found.append(address)
+        return tuple(found)
+
+    # --- seen messages -----------------------------------------------------------------
+
+    def seen(self, digest: str) -> str | None:
+        row = self._db.execute("SELECT fate FROM seen WHERE digest = ?", (digest,)).fetchone()
+        return row["fate"] if row else None
+
+    def mark_seen(self, digest: str, message_id: str, fate: str, reason: str, ref: str | None, now: datetime) -> None:
+        self._db.execute("INSERT OR REPLACE INTO seen VALUES (?,?,?,?,?,?)",
+                         (digest, message_id, fate, reason, ref, _iso(now)))
+
+    # --- outbox ------------------------------------------------------------------------
+
+    def enqueue(self, *, ref: str, template: str, message_id: str, reply_token: str, envelope_from: str,
+                recipients: list[str], raw: bytes, now: datetime) -> None:
+        self._db.execute(
+            """INSERT INTO outbox (ref, template, message_id, reply_token, envelope_from, recipients, raw,
+               created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+            (ref, template, message_id, reply_token, envelope_from, json.dumps(recipients), raw,
+             _iso(now), _iso(now)),
+        )
+
+    def outbox_ready(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        rows = self._db.execute(
+            """SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+               ORDER BY id LIMIT ?""",
+            (_iso(now), limit),
+        )
+        return [OutboxItem(r["id"], r["ref"], r["message_id"], r["envelope_from"],
+                           tuple(json.loads(r["recipients"])), r["raw"], r["attempts"]) for r in rows]
+
+    def next_outbox_attempt(self) -> datetime | None:
+        row = self._db.execute(
+            "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        ).fetchone()
+        return _time(row["at"])
+
+    def mark_sent(self, item_id: int, now: datetime) -> None:
+        self._db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (_iso(now), item_id))
+
+    def mark_retry(self, item_id: int, error: str, next_attempt: datetime) -> None:
+        self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                         (error, _iso(next_attempt), item_id))
+
+    def mark_failed(self, item_id: int, error: str, now: datetime) -> None:
+        self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+                         (error, _iso(now), item_id))
+
+    def outbox_counts(self) -> dict[str, int]:
+        row = self._db.execute(
+            """SELECT SUM(sent_at IS NULL AND failed_at IS NULL) AS pending, SUM(sent_at IS NOT NULL) AS sent,
+               SUM(failed_at IS NOT NULL) AS failed FROM outbox"""
+        ).fetchone()
+        return {key: row[key] or 0 for key in ("pending", "sent", "failed")}
+
+    # --- timeline ----------------------------------------------------------------------
+
+    def log(self, ref: str, what: str, now: datetime) -> None:
+        self._db.execute("INSERT INTO timeline (ref, at, what) VALUES (?,?,?)", (ref, _iso(now), what))
+
+    def timeline(self, ref: str) -> list[tuple[datetime, str]]:
+        rows = self._db.execute("SELECT at, what FROM timeline WHERE ref = ? ORDER BY id", (ref,))
+        return [(_time(r["at"]), r["what"]) for r in rows]
+
+    def sent_messages(self, ref: str) -> list[sqlite3.Row]:
+        return self._db.execute(
+            "SELECT template, message_id, recipients, created_at, sent_at, failed_at, last_error FROM outbox "
+            "WHERE ref = ? ORDER BY id", (ref,)).fetchall()
+
+
+def _party(row: sqlite3.Row) -> Party:
+    return Party(
+        role=Role(row["role"]),
+        person=Person(row["name"], row["address"]),
+        token=row["token"],
+        lang=row["lang"],
+        answer=Answer(row["answer"]) if row["answer"] else None,
+        note=row["note"],
+        answered_at=_time(row["answered_at"]),
+        clarifications=row["clarifications"],
+        asked_message_id=row["asked_message_id"],
+    )

@@ -1,0 +1,262 @@
+"""Helpers to drive the real local mail system in tests and benchmarks.
+
+``scripts/mailsystem`` runs a private Postfix + Dovecot on 127.0.0.1 with the
+domain ``example.test`` and a few users. This module knows its ports and users,
+sends mail into it over SMTP and reads mailboxes over IMAP, so an end-to-end
+test reads like what a person would do: send a message, wait for the answer
+in someone's INBOX.
+
+It uses only the standard library and imapclient (a dependency of mailbroker
+anyway), so importing it never drags pytest into the package.
+
+Typical use::
+
+    from mailbroker import testing as mt
+
+    mt.mailsystem("start")
+    mt.clear_all()
+    mt.send(msg, sender=mt.address("referrer"), recipients=[mt.address("intro")])
+    with mt.Mailbox("intro") as box:
+        [got] = box.wait_for(lambda m: m["Subject"] == "Hello")
+
+The ports can be moved with the same environment variables as the script
+(``MAILSYSTEM_SMTP_PORT`` etc.), e.g. to run two test sessions side by side.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import smtplib
+from ssl import SSLContext
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from email.message import EmailMessage
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+__all__ = [
+    "CERT_FILE",
+    "DOMAIN",
+    "HOST",
+    "IMAPS_PORT",
+    "IMAP_PORT",
+    "MAILSYSTEM_DIR",
+    "MAILSYSTEM_SCRIPT",
+    "PASSWORD",
+    "SMTP_PORT",
+    "SUBMISSION_PORT",
+    "USERS",
+    "Mailbox",
+    "MailSystemError",
+    "address",
+    "clear_all",
+    "installed",
+    "mailsystem",
+    "send",
+]
+
+HOST = "127.0.0.1"
+DOMAIN = "example.test"
+PASSWORD = "password"
+#: Users of the test domain; ``intro`` is the broker's own mailbox.
+USERS = (
+    "intro", "referrer", "referrer2", "alice", "bob", "carol", "dave",
+    "erin", "frank", "stranger", "postmaster",
+)
+#: Rejects unknown recipients at RCPT time (550 5.1.1) and any relaying.
+SMTP_PORT = int(os.environ.get("MAILSYSTEM_SMTP_PORT", "10025"))
+#: Accepts any recipient, then bounces unknown ones with a DSN; optional AUTH.
+SUBMISSION_PORT = int(os.environ.get("MAILSYSTEM_SUBMISSION_PORT", "10587"))
+IMAP_PORT = int(os.environ.get("MAILSYSTEM_IMAP_PORT", "10143"))
+IMAPS_PORT = int(os.environ.get("MAILSYSTEM_IMAPS_PORT", "10993"))
+
+MAILSYSTEM_DIR = Path(os.environ.get("MAILSYSTEM_DIR", "/var/tmp/mailbroker-mailsystem"))
+#: The self-signed certificate IMAPS presents (CN mail.example.test, SAN
+#: localhost and 127.0.0.1): trust it to test certificate verification.
+CERT_FILE = MAILSYSTEM_DIR / "ssl" / "cert.pem"
+#: The script lives in the source tree, next to the package.
+MAILSYSTEM_SCRIPT = Path(
+    os.environ.get("MAILSYSTEM_SCRIPT", Path(__file__).resolve().parent.parent / "scripts" / "mailsystem")
+)
+
+_REQUIRED_PROGRAMS = ("/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/bin/doveadm")
+
+
+class MailSystemError(RuntimeError):
+    """A ``scripts/mailsystem`` command failed; the message carries its output."""
+
+
+def address(user: str) -> str:
+    """``"alice"`` -> ``"alice@example.test"``; ``"intro+tok"`` works too."""
+    return f"{user}@{DOMAIN}"
+
+
+def installed() -> bool:
+    """Whether Postfix and Dovecot are installed (else: ``scripts/mailsystem install``)."""
+    return all(os.access(p, os.X_OK) for p in _REQUIRED_PROGRAMS)
+
+
+def mailsystem(command: str, *, timeout: float = 120.0) -> str:
+    """Run ``scripts/mailsystem COMMAND`` and return what it printed.
+
+    Raises MailSystemError with the full output, so a failing fixture says
+    why (missing packages, a port in use, ...) instead of a bare exit code.
+    The script sends the daemons' own output to log files, so capturing
+    here cannot hang on a daemon holding our pipe.
+    """
+    proc = subprocess.run(
+        [str(MAILSYSTEM_SCRIPT), command],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+    )
+    output = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        raise MailSystemError(f"scripts/mailsystem {command} failed (exit {proc.returncode}):\n{output}")
+    return output
+
+
+def clear_all() -> None:
+    """Empty every mailbox and the Postfix queue, so each test starts clean."""
+    mailsystem("clear")
+
+
+def send(
+    message: EmailMessage | bytes,
+    *,
+    sender: str,
+    recipients: Iterable[str],
+    port: int = SMTP_PORT,
+    login: tuple[str, str] | None = None,
+) -> dict[str, tuple[int, bytes]]:
+    """Send one message over SMTP to 127.0.0.1 with an explicit envelope.
+
+    The envelope is explicit because tests care about it (bounces go to the
+    envelope sender, not to From:). Returns the recipients refused while
+    others were accepted; raises smtplib.SMTPRecipientsRefused when all were.
+    ``login=(user, password)`` authenticates first (submission port).
+    """
+    recipients = list(recipients)
+    with smtplib.SMTP(HOST, port, timeout=30) as smtp:
+        if login is not None:
+            smtp.login(*login)
+        if isinstance(message, bytes):
+            return smtp.sendmail(sender, recipients, message)
+        return smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+
+
+def _describe(msg: EmailMessage) -> str:
+    """One line per message for timeout dumps: enough to see what went wrong."""
+    return (
+        f"From: {msg['From']!s} | To: {msg['To']!s} | Subject: {msg['Subject']!s}"
+        f" | Content-Type: {msg.get_content_type()} | Delivered-To: {msg['Delivered-To']!s}"
+    )
+
+
+class Mailbox:
+    """An IMAP session logged in as one test user; use it as a context manager.
+
+    Reads are read-only (EXAMINE, BODY.PEEK) so looking at a mailbox never
+    changes the \\Seen flags the broker may depend on. The underlying
+    imapclient.IMAPClient is ``.client`` for anything not wrapped here.
+    """
+
+    def __init__(
+        self,
+        user: str,
+        password: str = PASSWORD,
+        *,
+        port: int | None = None,
+        ssl: bool = False,
+        ssl_context: SSLContext | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.user = user
+        self._password = password
+        self._port = port if port is not None else (IMAPS_PORT if ssl else IMAP_PORT)
+        self._ssl = ssl
+        self._ssl_context = ssl_context
+        self._timeout = timeout
+        self.client: IMAPClient | None = None
+
+    def __enter__(self) -> Mailbox:
+        self.client = IMAPClient(
+            HOST, port=self._port, ssl=self._ssl, ssl_context=self._ssl_context, timeout=self._timeout
+        )
+        try:
+            self.client.login(self.user, self._password)
+        except BaseException:
+            self.client.shutdown()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # the server may already be gone; nothing to save
+                client.shutdown()
+
+    def _imap(self) -> IMAPClient:
+        if self.client is None:
+            raise RuntimeError("Mailbox is not open: use it as `with Mailbox(user) as box:`")
+        return self.client
+
+    def folders(self) -> list[str]:
+        """Every folder name of this user, INBOX included."""
+        return [name for _flags, _delimiter, name in self._imap().list_folders()]
+
+    def count(self, folder: str = "INBOX") -> int:
+        """Number of messages in a folder, without selecting it."""
+        return self._imap().folder_status(folder, [b"MESSAGES"])[b"MESSAGES"]
+
+    def messages(self, folder: str = "INBOX") -> list[EmailMessage]:
+        """All messages of a folder in UID order, parsed with email.policy.default."""
+        imap = self._imap()
+        imap.select_folder(folder, readonly=True)
+        uids = imap.search("ALL")
+        if not uids:
+            return []
+        fetched = imap.fetch(uids, [b"BODY.PEEK[]"])
+        return [
+            email.message_from_bytes(fetched[uid][b"BODY[]"], policy=email.policy.default)
+            for uid in sorted(fetched)
+        ]
+
+    def wait_for(
+        self,
+        predicate: Callable[[EmailMessage], bool] | None = None,
+        folder: str = "INBOX",
+        timeout: float = 20.0,
+        count: int = 1,
+    ) -> list[EmailMessage]:
+        """Poll every 0.1 s until ``count`` messages match; return the matches.
+
+        Delivery is asynchronous (SMTP queue, then LMTP), so tests wait for a
+        result rather than sleep. On timeout the AssertionError lists what IS
+        in the folder, which is usually the whole diagnosis.
+        """
+        predicate = predicate or (lambda _msg: True)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.messages(folder)
+            matching = [msg for msg in found if predicate(msg)]
+            if len(matching) >= count:
+                return matching
+            if time.monotonic() >= deadline:
+                dump = "\n".join(f"  {_describe(msg)}" for msg in found) or "  (empty)"
+                raise AssertionError(
+                    f"{self.user}/{folder}: {len(matching)} of {count} expected messages matched "
+                    f"after {timeout:g}s; the folder holds {len(found)}:\n{dump}"
+                )
+            time.sleep(0.1)
+
+    def append(self, folder: str, raw: bytes, flags: Iterable[bytes | str] = ()) -> None:
+        """Put a raw message straight into a folder (created if missing), no SMTP."""
+        imap = self._imap()
+        if not imap.folder_exists(folder):
+            imap.create_folder(folder)
+        imap.append(folder, raw, flags=tuple(flags))

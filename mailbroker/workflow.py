@@ -1,0 +1,316 @@
+"""The state machine of a referral: pure decisions, no I/O.
+
+`decide(referral, event, now, policy)` takes what is known and what just happened and
+returns a `Decision`: the referral's new state, the messages to send because of it, the
+addresses to put on the suppression list, and a one-line reason for the timeline. The
+shell (daemon) stores all of it in one transaction, then sends.
+
+The etiquette lives here. Each party is asked separately and never sees the other's
+address before both said yes. A "no" is private: the referrer learns who declined, the
+other party only hears, neutrally, that the introduction is not going ahead. One
+reminder, then expiry: no nagging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from .model import (
+    Answer,
+    Answered,
+    Cancelled,
+    Event,
+    IntakeError,
+    Outgoing,
+    Party,
+    Person,
+    Referral,
+    ReferralRequest,
+    Role,
+    Started,
+    State,
+    Tick,
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    reminder_after: timedelta
+    expire_after: timedelta
+    language: str = "en"
+    # Asking again after an unclear answer is polite once; more would be nagging.
+    max_clarifications: int = 1
+
+
+@dataclass(frozen=True)
+class Decision:
+    referral: Referral | None
+    outgoing: tuple[Outgoing, ...] = ()
+    suppress: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def decide(referral: Referral | None, event: Event, now: datetime, policy: Policy) -> Decision:
+    """The single entry point of the core: what happens to `referral` after `event`."""
+    if isinstance(event, Started):
+        return _start(event, now)
+    if referral is None:
+        raise ValueError(f"{type(event).__name__} needs an existing referral")
+    if not referral.state.is_open:
+        return Decision(referral, reason=f"ignored {type(event).__name__}: referral is {referral.state}")
+    if isinstance(event, Answered):
+        return _answer(referral, event, now, policy)
+    if isinstance(event, Tick):
+        return _tick(referral, now, policy)
+    if isinstance(event, Cancelled):
+        return _cancel(referral, now)
+    raise TypeError(f"unknown event {event!r}")
+
+
+def next_due(referral: Referral, policy: Policy) -> datetime | None:
+    """When a Tick next matters for this referral (reminder or expiry); None once closed.
+    Stored beside the referral so the timer finds due referrals with an index, not a scan."""
+    if not referral.state.is_open:
+        return None
+    if referral.reminded_at is None:
+        return referral.created_at + policy.reminder_after
+    return referral.created_at + policy.expire_after
+
+
+def without_suppressed(out: Outgoing, suppressed: frozenset[str]) -> Outgoing | None:
+    """Invariant 4: nobody on the suppression list is written to, except to confirm the
+    stop itself. Returns the message with those recipients removed, or None if none is left."""
+    if out.ignores_suppression:
+        return out
+    keep = lambda people: tuple(p for p in people if p.address.casefold() not in suppressed)  # noqa: E731
+    to, cc = keep(out.to), keep(out.cc)
+    if not to:
+        return None
+    return replace(out, to=to, cc=cc)
+
+
+# --- Intake decisions ------------------------------------------------------------------
+
+
+def vet_request(
+    request: ReferralRequest,
+    *,
+    open_duplicate: str | None,
+    suppressed: tuple[str, ...],
+) -> IntakeError | None:
+    """Refuse a well-formed request that must still not start: a duplicate, or a party
+    who asked never to be contacted. The shell looks the facts up; this decides."""
+    if suppressed:
+        return IntakeError("suppressed", suppressed[0], request.lang)
+    if open_duplicate:
+        return IntakeError("duplicate", open_duplicate, request.lang)
+    return None
+
+
+def refuse_request(referrer: Person, error: IntakeError, *, subject: str, message_id: str, policy: Policy) -> Outgoing:
+    """The reply that tells an allowed referrer exactly what is wrong with a request."""
+    return Outgoing(
+        template="intake_error",
+        to=(referrer,),
+        lang=error.lang or policy.language,
+        in_reply_to=message_id,
+        facts={"code": error.code, "detail": error.detail, "subject": subject},
+    )
+
+
+def party_language(request: ReferralRequest, policy: Policy) -> str:
+    """Until a party's own language is known, the referrer's is the best guess."""
+    return request.lang or policy.language
+
+
+# --- Transitions -----------------------------------------------------------------------
+
+
+def _start(event: Started, now: datetime) -> Decision:
+    request = event.request
+    referral = Referral(
+        ref=event.ref,
+        referrer=request.referrer,
+        requester=Party(Role.REQUESTER, request.requester, event.requester_token, event.requester_lang,
+                        asked_message_id=event.requester_message_id),
+        target=Party(Role.TARGET, request.target, event.target_token, event.target_lang,
+                     asked_message_id=event.target_message_id),
+        context=request.context,
+        subject=request.subject,
+        lang=event.referrer_lang,
+        created_at=now,
+        request_message_id=request.message_id,
+        forwarded_text=request.forwarded_text,
+    )
+    outgoing = (
+        _consent_request(referral, Role.REQUESTER),
+        _consent_request(referral, Role.TARGET),
+        _to_referrer(referral, "acknowledgement", in_reply_to=referral.request_message_id),
+    )
+    return Decision(referral, outgoing, reason="referral started: consent requested from both parties")
+
+
+def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy) -> Decision:
+    party = referral.party(event.role)
+    if event.answer is Answer.UNCLEAR:
+        return _unclear(referral, party, event, policy)
+    party = replace(party, answer=event.answer, answered_at=now,
+                    note=event.note if event.answer is Answer.YES else "")
+    referral = referral.with_party(party)
+    if event.answer is Answer.YES:
+        return _yes(referral, party, event, now)
+    return _no(referral, party, event, now)
+
+
+def _yes(referral: Referral, party: Party, event: Answered, now: datetime) -> Decision:
+    other = referral.party(party.role.other)
+    if other.answer is Answer.YES:
+        referral = replace(referral, state=State.INTRODUCED, closed_at=now)
+        return Decision(referral, (_introduction(referral),), reason=f"{party.role} said yes; both agreed: introduced")
+    noted = _to_party(referral, party, "yes_noted", in_reply_to=event.message_id)
+    return Decision(referral, (noted,), reason=f"{party.role} said yes; waiting for {other.role}")
+
+
+def _no(referral: Referral, party: Party, event: Answered, now: datetime) -> Decision:
+    """A no (or a stop) closes the referral. The referrer is told who declined; the other
+    party is told only that the introduction is not going ahead."""
+    referral = replace(referral, state=State.DECLINED, closed_at=now)
+    other = referral.party(party.role.other)
+    stop = event.answer is Answer.STOP
+    outgoing = [
+        _to_party(referral, party, "stop_confirmed" if stop else "no_noted", in_reply_to=event.message_id,
+                  ignores_suppression=stop),
+        _to_referrer(referral, "declined", facts={"decliner": _named(party.person)}),
+        _to_party(referral, other, "closed"),
+    ]
+    suppress = (party.person.address,) if stop else ()
+    verb = "asked never to be contacted" if stop else "declined"
+    return Decision(referral, tuple(outgoing), suppress, reason=f"{party.role} {verb}: no introduction")
+
+
+def _unclear(referral: Referral, party: Party, event: Answered, policy: Policy) -> Decision:
+    """Not a clear yes or no: the party is asked once more, plainly, and the referrer sees
+    what they wrote so a human can answer a question. Never counted as an answer."""
+    outgoing = [_to_referrer(referral, "unclear_referrer", facts={"party": _named(party.person),
+                                                                  "text": event.note})]
+    if party.clarifications < policy.max_clarifications:
+        outgoing.insert(0, _to_party(referral, party, "clarify", in_reply_to=event.message_id))
+        referral = referral.with_party(replace(party, clarifications=party.clarifications + 1))
+    return Decision(referral, tuple(outgoing), reason=f"{party.role}'s reply was unclear")
+
+
+def _tick(referral: Referral, now: datetime, policy: Policy) -> Decision:
+    if now >= referral.created_at + policy.expire_after:
+        return _expire(referral, now)
+    if referral.reminded_at is None and now >= referral.created_at + policy.reminder_after:
+        return _remind(referral, now)
+    return Decision(referral)
+
+
+def _remind(referral: Referral, now: datetime) -> Decision:
+    silent = [p for p in referral.parties if p.answer is None]
+    outgoing = tuple(_to_party(referral, p, "reminder", in_reply_to=p.asked_message_id) for p in silent)
+    referral = replace(referral, reminded_at=now)
+    return Decision(referral, outgoing, reason="reminder sent to " + (", ".join(p.role for p in silent) or "nobody"))
+
+
+def _expire(referral: Referral, now: datetime) -> Decision:
+    referral = replace(referral, state=State.EXPIRED, closed_at=now)
+    silent = [_named(p.person) for p in referral.parties if p.answer is not Answer.YES]
+    outgoing = [_to_referrer(referral, "expired", facts={"silent": silent})]
+    outgoing += [_to_party(referral, p, "closed") for p in referral.parties if p.answer is Answer.YES]
+    return Decision(referral, tuple(outgoing), reason="expired without both answers")
+
+
+def _cancel(referral: Referral, now: datetime) -> Decision:
+    referral = replace(referral, state=State.CANCELLED, closed_at=now)
+    outgoing = [_to_referrer(referral, "cancelled")]
+    outgoing += [_to_party(referral, p, "closed") for p in referral.parties]
+    return Decision(referral, tuple(outgoing), reason="cancelled")
+
+
+# --- Messages --------------------------------------------------------------------------
+
+
+def _public(person: Person) -> str:
+    """How one party is named to the other before both consented: by name only. An
+    unnamed party is left blank here and described by compose, never shown by address."""
+    return person.name
+
+
+def _common_facts(referral: Referral) -> dict:
+    return {
+        "ref": referral.ref,
+        "referrer": referral.referrer.label,
+        "context": referral.context,
+        "subject": referral.subject,
+    }
+
+
+def _consent_request(referral: Referral, role: Role) -> Outgoing:
+    party = referral.party(role)
+    other = referral.party(role.other)
+    return Outgoing(
+        template="consent_request",
+        to=(party.person,),
+        lang=party.lang,
+        ref=referral.ref,
+        reply_token=party.token,
+        message_id=party.asked_message_id,
+        facts={**_common_facts(referral), "name": party.person.name, "other": _public(other.person),
+               "role": role.value},
+    )
+
+
+def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: str = "",
+              ignores_suppression: bool = False) -> Outgoing:
+    other = referral.party(party.role.other)
+    return Outgoing(
+        template=template,
+        to=(party.person,),
+        lang=party.lang,
+        ref=referral.ref,
+        reply_token=party.token,
+        in_reply_to=in_reply_to or party.asked_message_id,
+        facts={**_common_facts(referral), "name": party.person.name, "other": _public(other.person),
+               "role": party.role.value},
+        ignores_suppression=ignores_suppression,
+    )
+
+
+def _to_referrer(referral: Referral, template: str, *, in_reply_to: str = "", facts: dict | None = None) -> Outgoing:
+    return Outgoing(
+        template=template,
+        to=(referral.referrer,),
+        lang=referral.lang,
+        ref=referral.ref,
+        in_reply_to=in_reply_to or referral.request_message_id,
+        facts={**_common_facts(referral), **_both(referral), **(facts or {})},
+    )
+
+
+def _introduction(referral: Referral) -> Outgoing:
+    requester, target = referral.requester, referral.target
+    lang = requester.lang if requester.lang == target.lang else referral.lang
+    return Outgoing(
+        template="introduction",
+        to=(requester.person, target.person),
+        cc=(referral.referrer,),
+        lang=lang,
+        ref=referral.ref,
+        facts={**_common_facts(referral),
+               **_both(referral), "requester_note": requester.note, "target_note": target.note},
+    )
+
+
+def _both(referral: Referral) -> dict:
+    """Both parties by name and address, for those who may know both: the referrer, and
+    the parties themselves once both said yes."""
+    requester, target = referral.requester.person, referral.target.person
+    return {"requester": requester.label, "requester_full": _named(requester),
+            "target": target.label, "target_full": _named(target)}
+
+
+def _named(person: Person) -> str:
+    return f"{person.name} <{person.address}>" if person.name else person.address

@@ -1,0 +1,197 @@
+"""The state machine, example by example, then its invariants under random event sequences."""
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailbroker.compose import Identity, compose
+from mailbroker.model import (
+    Answer, Answered, Cancelled, IntakeError, Person, ReferralRequest, Role, Started, State, Tick,
+)
+from mailbroker.workflow import Policy, decide, next_due, refuse_request, vet_request, without_suppressed
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))
+IDENTITY = Identity("intro@example.test", "Introductions")
+REFERRER = Person("Rita Referrer", "referrer@example.test")
+ALICE = Person("Alice Martin", "alice@example.test")
+BOB = Person("Bob Stone", "bob@example.test")
+
+
+def started(requester=ALICE, target=BOB, context="We worked together at Acme in 2021.", lang="en"):
+    request = ReferralRequest(REFERRER, requester, target, context, "Looking for a CTO", message_id="<req@x>")
+    return Started(request, "K7Q3XF", "tok-requester", "tok-target", lang, lang, lang, "<c1@x>", "<c2@x>")
+
+
+def start():
+    return decide(None, started(), T0, POLICY)
+
+
+def answer(referral, role, value, note="", at=T0):
+    return decide(referral, Answered(role, value, note, "<reply@x>"), at, POLICY)
+
+
+def templates(decision):
+    return [(o.template, tuple(p.address for p in o.to)) for o in decision.outgoing]
+
+
+def test_start_asks_each_party_separately_and_acknowledges():
+    d = start()
+    assert d.referral.state is State.PENDING
+    assert templates(d) == [
+        ("consent_request", ("alice@example.test",)),
+        ("consent_request", ("bob@example.test",)),
+        ("acknowledgement", ("referrer@example.test",)),
+    ]
+    alice_request, bob_request, _ = d.outgoing
+    assert alice_request.reply_token == "tok-requester" and bob_request.reply_token == "tok-target"
+    assert alice_request.message_id == "<c1@x>"
+
+
+def test_yes_then_yes_introduces_once_with_referrer_in_copy():
+    d = answer(start().referral, Role.REQUESTER, Answer.YES, "Happy to help")
+    assert templates(d) == [("yes_noted", ("alice@example.test",))]
+    d = answer(d.referral, Role.TARGET, Answer.YES)
+    assert d.referral.state is State.INTRODUCED
+    [intro] = d.outgoing
+    assert intro.template == "introduction"
+    assert {p.address for p in intro.to} == {"alice@example.test", "bob@example.test"}
+    assert intro.cc == (REFERRER,)
+    assert intro.facts["requester_note"] == "Happy to help"
+
+
+def test_no_tells_referrer_and_only_a_neutral_word_to_the_other():
+    d = answer(start().referral, Role.REQUESTER, Answer.YES)
+    d = answer(d.referral, Role.TARGET, Answer.NO)
+    assert d.referral.state is State.DECLINED
+    assert templates(d) == [
+        ("no_noted", ("bob@example.test",)),
+        ("declined", ("referrer@example.test",)),
+        ("closed", ("alice@example.test",)),
+    ]
+    assert not d.suppress
+
+
+def test_stop_suppresses_and_confirms_even_though_suppressed():
+    d = answer(start().referral, Role.TARGET, Answer.STOP)
+    assert d.suppress == ("bob@example.test",)
+    confirm = d.outgoing[0]
+    assert confirm.template == "stop_confirmed" and confirm.ignores_suppression
+
+
+def test_unclear_asks_once_more_then_only_forwards_to_referrer():
+    d = answer(start().referral, Role.TARGET, Answer.UNCLEAR, "Who is Alice exactly?")
+    assert templates(d) == [("clarify", ("bob@example.test",)), ("unclear_referrer", ("referrer@example.test",))]
+    assert d.outgoing[1].facts["text"] == "Who is Alice exactly?"
+    d = answer(d.referral, Role.TARGET, Answer.UNCLEAR, "Hmm")
+    assert templates(d) == [("unclear_referrer", ("referrer@example.test",))]
+    assert d.referral.target.answer is None
+
+
+def test_a_party_may_change_a_yes_into_a_no_before_the_introduction():
+    d = answer(start().referral, Role.REQUESTER, Answer.YES)
+    d = answer(d.referral, Role.REQUESTER, Answer.NO)
+    assert d.referral.state is State.DECLINED
+
+
+def test_one_reminder_then_expiry():
+    referral = start().referral
+    assert next_due(referral, POLICY) == T0 + timedelta(days=3)
+    d = decide(referral, Tick(), T0 + timedelta(days=1), POLICY)
+    assert d.outgoing == () and d.referral == referral
+    referral = answer(referral, Role.REQUESTER, Answer.YES).referral
+    d = decide(referral, Tick(), T0 + timedelta(days=3), POLICY)
+    assert templates(d) == [("reminder", ("bob@example.test",))]
+    assert d.outgoing[0].in_reply_to == "<c2@x>"
+    d = decide(d.referral, Tick(), T0 + timedelta(days=4), POLICY)
+    assert d.outgoing == ()
+    assert next_due(d.referral, POLICY) == T0 + timedelta(days=7)
+    d = decide(d.referral, Tick(), T0 + timedelta(days=7), POLICY)
+    assert d.referral.state is State.EXPIRED
+    assert templates(d) == [("expired", ("referrer@example.test",)), ("closed", ("alice@example.test",))]
+    assert next_due(d.referral, POLICY) is None
+
+
+def test_closed_referrals_ignore_everything():
+    d = answer(start().referral, Role.REQUESTER, Answer.NO)
+    for event in (Answered(Role.TARGET, Answer.YES), Tick(), Cancelled()):
+        later = decide(d.referral, event, T0 + timedelta(days=30), POLICY)
+        assert later.outgoing == () and later.referral == d.referral
+
+
+def test_cancel_tells_referrer_and_both_parties():
+    d = decide(start().referral, Cancelled(), T0, POLICY)
+    assert d.referral.state is State.CANCELLED
+    assert [o.template for o in d.outgoing] == ["cancelled", "closed", "closed"]
+
+
+def test_vet_request_refuses_duplicates_and_suppressed():
+    request = started().request
+    assert vet_request(request, open_duplicate=None, suppressed=()) is None
+    assert vet_request(request, open_duplicate="ABCDEF", suppressed=()).code == "duplicate"
+    assert vet_request(request, open_duplicate=None, suppressed=("bob@example.test",)).code == "suppressed"
+
+
+def test_refusal_goes_to_the_referrer_only():
+    out = refuse_request(REFERRER, IntakeError("no_target"), subject="Hi", message_id="<m@x>", policy=POLICY)
+    assert out.to == (REFERRER,) and out.cc == () and out.in_reply_to == "<m@x>"
+
+
+def test_suppressed_recipients_are_removed():
+    d = decide(start().referral, Cancelled(), T0, POLICY)
+    closed_to_bob = d.outgoing[2]
+    assert without_suppressed(closed_to_bob, frozenset({"bob@example.test"})) is None
+    assert without_suppressed(closed_to_bob, frozenset()) == closed_to_bob
+
+
+def test_unnamed_party_is_never_shown_by_address():
+    d = decide(None, started(requester=Person("", "anon@example.test")), T0, POLICY)
+    to_bob = d.outgoing[1]
+    body = compose(to_bob, IDENTITY, T0).get_content()
+    assert "anon@example.test" not in body
+    assert "a contact of Rita Referrer" in body
+
+
+# --- Invariants under random sequences ---------------------------------------------------
+
+events = st.one_of(
+    st.builds(Answered, st.sampled_from(list(Role)), st.sampled_from(list(Answer)), st.sampled_from(["", "ok"])),
+    st.just(Tick()),
+    st.just(Cancelled()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(events, st.integers(0, 10 * 24)), max_size=12), st.sampled_from(["en", "fr"]))
+def test_invariants_hold_for_any_sequence_of_events(steps, lang):
+    d = decide(None, started(lang=lang), T0, POLICY)
+    referral = d.referral
+    latest = {Role.REQUESTER: None, Role.TARGET: None}
+    introductions = 0
+    now = T0
+    for event, hours in steps:
+        now = now + timedelta(hours=hours)
+        was_open = referral.state.is_open
+        d = decide(referral, event, now, POLICY)
+        if isinstance(event, Answered) and was_open and event.answer is not Answer.UNCLEAR:
+            latest[event.role] = event.answer
+        for out in d.outgoing:
+            message = compose(out, IDENTITY, now)  # every template renders in every language
+            if out.template == "introduction":
+                introductions += 1
+                # Invariant 1: only after two yeses.
+                assert latest == {Role.REQUESTER: Answer.YES, Role.TARGET: Answer.YES}
+                continue
+            # Invariant 5: messages are individual and never reveal the other party's address.
+            assert len(out.to) == 1 and not out.cc
+            if out.to[0] in (ALICE, BOB):
+                other = BOB if out.to[0] == ALICE else ALICE
+                assert other.address not in message.as_string()
+        if not was_open:
+            assert d.outgoing == () and d.referral == referral
+        referral = d.referral
+        reminders = [o for o in d.outgoing if o.template == "reminder"]
+        assert len(reminders) <= 2
+    assert introductions <= 1
+    assert (referral.state is State.INTRODUCED) == (introductions == 1)
