@@ -52,6 +52,9 @@ def _run(config, args) -> int:
 
     logging.basicConfig(level=config.log.level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # imapclient's debug output is the whole protocol dialogue, passwords aside: too much
+    # for the broker's own debug level.
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
     run(config)
     return 0
 

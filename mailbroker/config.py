@@ -264,7 +264,7 @@ def _resolve_password(section: _Authenticated, required: bool) -> SecretStr | No
             raise _KeyedError(
                 "password",
                 "no password given — add exactly one of password, password_file or password_env, "
-                'e.g. "password_env: MAILBROKER_IMAP_PASSWORD"',
+                f'e.g. "password_env: MAILBROKER_{section.SECTION.upper()}_PASSWORD"',
             )
         return None
     if section.password_file is not None:
@@ -318,6 +318,8 @@ class _Server(_Section):
 
 
 class _Authenticated(_Server):
+    SECTION: ClassVar[str] = ""  # for examples in messages
+
     username: str | None = Field(default=None, min_length=1, examples=["intro@example.com"])
     # Input: an inline password. Output: the resolved password, whatever its source.
     password: SecretStr | None = Field(default=None, examples=["'...'"])
@@ -350,6 +352,7 @@ class FoldersSettings(_Section):
 
 
 class ImapSettings(_Authenticated):
+    SECTION: ClassVar[str] = "imap"
     _DEFAULT_PORTS: ClassVar[dict[str, int]] = {"tls": 993, "starttls": 143, "none": 143}
 
     host: str = Field(min_length=1, examples=["imap.example.com"])
@@ -365,6 +368,7 @@ class ImapSettings(_Authenticated):
 
 
 class SmtpSettings(_Authenticated):
+    SECTION: ClassVar[str] = "smtp"
     _DEFAULT_PORTS: ClassVar[dict[str, int]] = {"tls": 465, "starttls": 587, "none": 25}
 
     host: str = Field(min_length=1, examples=["smtp.example.com"])
@@ -409,6 +413,8 @@ class LogSettings(_Section):
 
 
 class Config(_Section):
+    """The whole configuration, as returned by load_config()."""
+
     broker: BrokerSettings
     imap: ImapSettings
     smtp: SmtpSettings

@@ -87,6 +87,7 @@ class IntakeError:
 
 INTAKE_ERROR_CODES = (
     "no_target",  # the note names nobody to introduce the requester to
+    "ambiguous_target",  # the note names several possible targets (detail: their addresses)
     "target_without_address",  # a target is named, but with no address
     "no_requester",  # nobody to introduce: not a forward and no explicit requester line
     "invalid_address",  # an address that email-validator rejects (detail: the address)

@@ -236,21 +236,25 @@ class Mailbox:
         """Poll every 0.1 s until ``count`` messages match; return the matches.
 
         Delivery is asynchronous (SMTP queue, then LMTP), so tests wait for a
-        result rather than sleep. On timeout the AssertionError lists what IS
-        in the folder, which is usually the whole diagnosis.
+        result rather than sleep. A folder that does not exist yet counts as
+        empty: the broker may create it when it files the first message. On
+        timeout the AssertionError lists what IS in the folder, which is
+        usually the whole diagnosis.
         """
         predicate = predicate or (lambda _msg: True)
         deadline = time.monotonic() + timeout
         while True:
-            found = self.messages(folder)
+            exists = self._imap().folder_exists(folder)
+            found = self.messages(folder) if exists else []
             matching = [msg for msg in found if predicate(msg)]
             if len(matching) >= count:
                 return matching
             if time.monotonic() >= deadline:
                 dump = "\n".join(f"  {_describe(msg)}" for msg in found) or "  (empty)"
+                holds = f"the folder holds {len(found)}" if exists else "the folder does not exist"
                 raise AssertionError(
                     f"{self.user}/{folder}: {len(matching)} of {count} expected messages matched "
-                    f"after {timeout:g}s; the folder holds {len(found)}:\n{dump}"
+                    f"after {timeout:g}s; {holds}:\n{dump}"
                 )
             time.sleep(0.1)
 

@@ -614,7 +614,7 @@ def test_smtp_password_without_username(tmp_path):
 
 def test_smtp_username_requires_password(tmp_path):
     message = problems(tmp_path, with_("smtp", username="intro@example.test"))
-    assert "smtp.password: no password given" in message
+    assert "smtp.password: no password given" in message and "MAILBROKER_SMTP_PASSWORD" in message
 
 
 def test_smtp_username_with_password_file(tmp_path):

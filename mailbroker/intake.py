@@ -1,0 +1,803 @@
+"""A referrer's message → a referral request, or the precise reason it is not one.
+
+A referrer asks for an introduction in one of three ways:
+
+1. an inline forward: they forward the requester's message and write, above it, to
+   whom the requester should be introduced ("Jane Doe <jane@x> — we worked together at
+   Acme"). Every client marks the forwarded part its own way, in the user's language;
+   `find_forward` reads the landmarks of all of them (see `mailtext`, `lexicon`);
+2. a forward as attachment: the requester's message travels whole, as a
+   message/rfc822 part, and the referrer's text is the body;
+3. an explicit request, written directly: "Introduce: John <john@x>", "To: Jane
+   <jane@x>", "Why: …" (or in French "Présenter :", "À :", "Pourquoi :"), or the
+   one-line "Introduce John <john@x> to Jane <jane@x>".
+
+In the first two the requester is the author of the forwarded message and the target
+is the one address in the referrer's note that belongs to nobody else. Whether the
+referrer is allowed, duplicates and the suppression list are decided elsewhere: this
+module only reads, so that every mistake it finds can be explained to the referrer.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from email.message import Message
+
+from email_validator import EmailNotValidError, validate_email
+
+from . import lexicon
+from .mailtext import (
+    ADDRESS_RE,
+    LABEL_LANGUAGES,
+    attribution,
+    body_text,
+    clean_name,
+    fold,
+    header_block,
+    header_field,
+    header_text,
+    is_forward_subject,
+    is_mobile_footer,
+    is_reply_subject,
+    is_signature_marker,
+    parse,
+    people_in,
+    separator,
+    sender,
+    split_address,
+    split_inline_fields,
+    strip_courtesy,
+    strip_forward_prefixes,
+    unquote_line,
+)
+from .model import IntakeError, Person, ReferralRequest
+
+# Languages the broker can write in: those whose answers it can read.
+SUPPORTED = tuple(language.code for language in lexicon.LANGUAGES if language.answers)
+
+
+# --- Entry point -------------------------------------------------------------------------------
+
+
+def read_request(msg: Message, broker_address: str) -> ReferralRequest | IntakeError:
+    """Read a referrer's message as a referral request (see the module docstring)."""
+    try:
+        return _read(msg, broker_address)
+    except RecursionError:  # absurdly nested MIME: nothing a referrer meant to send
+        return IntakeError("no_requester")
+
+
+def _read(msg: Message, broker_address: str) -> ReferralRequest | IntakeError:
+    referrer = sender(msg)
+    text = body_text(msg)
+    subject = header_text(msg, "Subject")
+    if referrer is None:
+        return IntakeError("invalid_address", detail=header_text(msg, "From"), lang=language_of(text))
+    letter = Letter(
+        referrer=referrer,
+        broker=broker_address,
+        subject=subject,
+        message_id=header_text(msg, "Message-ID"),
+    )
+    forward = attached_forward(msg, text) or find_forward(text, subject, skip_author=referrer.address)
+    if forward is not None:
+        return _from_forward(letter, forward)
+    return _from_explicit(letter, text)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The facts of the referrer's message that every form of request needs."""
+
+    referrer: Person
+    broker: str
+    subject: str
+    message_id: str
+
+
+# --- Forwards ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A forwarded message found in a referrer's message."""
+
+    author: Person | None  # None when the forwarded header shows no address
+    author_name: str  # the name shown, even without an address
+    subject: str
+    body: str  # the forwarded message's own text
+    note: str  # what the referrer wrote around it
+    languages: tuple[frozenset[str], ...] = ()  # languages of the landmarks seen
+
+
+def attached_forward(msg: Message, note: str) -> Forward | None:
+    """The message attached whole (message/rfc822, or an .eml file), if any."""
+    inner = _attached_message(msg)
+    if inner is None:
+        return None
+    author = sender(inner)
+    return Forward(
+        author=author,
+        author_name=author.name if author else header_text(inner, "From"),
+        subject=header_text(inner, "Subject"),
+        body=own_text(body_text(inner)),
+        note=note,
+    )
+
+
+def _attached_message(msg: Message) -> Message | None:
+    try:
+        parts = list(msg.walk())
+    except Exception:  # noqa: BLE001 - a broken structure: no attachment to read
+        return None
+    for part in parts[1:]:
+        try:
+            ctype = part.get_content_type()
+            if ctype == "message/rfc822":
+                payload = part.get_payload()
+                inner = payload[0] if isinstance(payload, list) and payload else payload
+                if isinstance(inner, Message):
+                    return inner
+            filename = (part.get_filename() or "").lower()
+            if filename.endswith(".eml") and not part.is_multipart():
+                data = part.get_payload(decode=True)
+                if data:
+                    return parse(data)
+        except Exception:  # noqa: BLE001 - skip an unreadable part, look at the next
+            continue
+    return None
+
+
+def find_forward(text: str, subject: str = "", *, skip_author: str = "") -> Forward | None:
+    """The outermost message forwarded inline in `text`, or None.
+
+    The first landmark from the top decides: a separator line ("---------- Forwarded
+    message ---------", "Début du message réexpédié :"), an Outlook header block
+    ("From: … Sent: … To: … Subject: …" without separator), or an attribution ("On …
+    wrote:"). An attribution, or an Outlook block in a "Re:" message, opens a quote
+    rather than a forward; like the clients themselves, the subject tells them apart
+    ("Fwd:"/"TR:" forwards, "Re:" replies).
+
+    Forwarding a thread forwards its last message, which may be the referrer's own
+    reply ("Let me find you someone") above the requester's: a message by
+    `skip_author` is then passed over for the older one it quotes.
+    """
+    body = _Body.of(text, subject)
+    first = None
+    for i in range(len(body.lines)):
+        header = _header_at(body, i, inside=first is not None)
+        if header is _QUOTE:
+            return None  # a reply: what follows is quoted, not forwarded
+        if header is None:
+            continue
+        first = first or header
+        author = _header_author(header)[0]
+        if skip_author and author is not None and author.same_address(skip_author):
+            continue
+        return _forward(body, header, note_end=first.top)
+    return _forward(body, first) if first is not None else None
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A referrer's text as lines, with each line's quote depth and unquoted text."""
+
+    lines: list[str]
+    depths: list[int]
+    texts: list[str]
+    subject: str
+
+    @classmethod
+    def of(cls, text: str, subject: str) -> _Body:
+        lines = text.split("\n")
+        quoted = [unquote_line(line) for line in lines]
+        return cls(lines, [d for d, _ in quoted], [t for _, t in quoted], subject)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where a forwarded message starts and what its header says."""
+
+    top: int  # first line of the landmark (separator, header block, attribution)
+    body_start: int  # first line after the header
+    depth: int  # quote depth of the forwarded message
+    fields: dict[str, str]
+    labels: tuple[str, ...] = ()  # folded labels, for the language
+    languages: tuple[frozenset[str], ...] = ()
+    author: Person | None = None  # read from an attribution line, which has no fields
+    author_name: str = ""
+
+
+_QUOTE = object()  # the landmark at this line opens a quote, not a forward
+
+
+def _header_at(body: _Body, i: int, *, inside: bool = False):
+    """The forwarded header at line i; _QUOTE if the landmark there opens a quote.
+
+    `inside` a forwarded message every landmark opens an older message: the subject
+    no longer tells a quote from a forward.
+    """
+    texts = body.texts
+    forward_subject = inside or is_forward_subject(body.subject)
+    reply_subject = not inside and is_reply_subject(body.subject)
+    mark = separator(texts[i])
+    if mark is not None:
+        if mark.kind == "original" and reply_subject:
+            return _QUOTE
+        return _header_after_separator(body, i, mark)
+    if texts[i][:1].strip() and header_field(texts[i]) is not None:
+        block = header_block(texts, i, from_first=True)
+        if block is not None and len(block.fields) >= 3:
+            if reply_subject:
+                return _QUOTE
+            return _Header(i, block.end, body.depths[i], block.fields, block.labels)
+    size = attribution(texts, i)
+    if size:
+        if not forward_subject:
+            return _QUOTE
+        author, name = attribution_author(" ".join(t.strip() for t in texts[i : i + size]))
+        return _Header(i, i + size, body.depths[i], {}, author=author, author_name=name)
+    return None
+
+
+def _header_after_separator(body: _Body, i: int, mark):
+    languages = (mark.languages,)
+    if mark.rest:  # Yahoo: the header fields follow on the separator's own line
+        block = header_block(split_inline_fields(mark.rest) + [""], 0, from_first=False)
+        fields, labels = (block.fields, block.labels) if block else ({}, ())
+        return _Header(i, i + 1, body.depths[i], fields, labels, languages)
+    start = i + 1
+    while start < len(body.texts) and not body.texts[start].strip() and start - i <= 3:
+        start += 1
+    block = header_block(body.texts, start, from_first=False) if start < len(body.texts) else None
+    if block is None:
+        if mark.kind == "original":
+            return None  # an "Original Message" line with no header: read on
+        return _Header(i, i + 1, body.depths[i], {}, languages=languages)
+    return _Header(i, block.end, body.depths[start], block.fields, block.labels, languages)
+
+
+def _header_author(header: _Header) -> tuple[Person | None, str]:
+    """The author a header names, and the name shown (even without an address)."""
+    if header.author is not None or not header.fields.get("from"):
+        return header.author, header.author_name
+    people = people_in(header.fields["from"])
+    author = people[0] if people else None
+    return author, author.name if author else clean_name(header.fields["from"])
+
+
+def _forward(body: _Body, header: _Header, note_end: int | None = None) -> Forward:
+    """The forwarded message under `header`, and the referrer's note around it (the
+    note ends where the first forwarded header starts: `note_end`)."""
+    author, name = _header_author(header)
+    end = len(body.lines)
+    if header.depth:  # a quoted forward ends with its last quoted line; text below is note
+        end = header.body_start
+        for j in range(header.body_start, len(body.lines)):
+            if body.depths[j] >= header.depth:
+                end = j + 1
+    text = "\n".join(_strip_quote_levels(line, header.depth) for line in body.lines[header.body_start : end])
+    top = header.top if note_end is None else note_end
+    note = "\n".join(body.lines[:top] + [""] + body.lines[end:])
+    label_marks = tuple(frozenset(LABEL_LANGUAGES.get(label, ())) for label in header.labels)
+    return Forward(
+        author=author,
+        author_name=name,
+        subject=(header.fields.get("subject") or strip_forward_prefixes(body.subject)).strip(),
+        body=own_text(text),
+        note=note.strip("\n"),
+        languages=header.languages + label_marks,
+    )
+
+
+def _strip_quote_levels(line: str, depth: int) -> str:
+    for _ in range(depth):
+        match = re.match(r"^[ \t]*>[ \t]?", line)
+        if not match:
+            break
+        line = line[match.end() :]
+    return line
+
+
+def own_text(body: str) -> str:
+    """A forwarded body up to the older message it quotes or forwards, if any.
+
+    What the requester wrote is what matters to the target; the thread below it (an
+    earlier forward, an "On … wrote:" quote) is cut. Indentation some clients add to
+    the whole body (Outlook's "On … wrote:" quoting) is removed.
+    """
+    lines = body.strip("\n").split("\n")
+    texts = [unquote_line(line)[1] for line in lines]
+    end = len(lines)
+    for i, text in enumerate(texts):
+        if i and (
+            separator(text)
+            or attribution(texts, i)
+            or (header_field(text) and _outlook_block(texts, i))
+        ):
+            end = i
+            break
+    kept = lines[:end]
+    while kept and not kept[-1].strip(" \t_-=*>"):
+        kept.pop()
+    if kept and all(unquote_line(line)[0] for line in kept if line.strip()):
+        kept = [_strip_quote_levels(line, 1) for line in kept]  # quoted whole (Missive)
+    return textwrap.dedent("\n".join(kept)).strip()
+
+
+def _outlook_block(texts: list[str], i: int) -> bool:
+    block = header_block(texts, i, from_first=True)
+    return block is not None and len(block.fields) >= 3
+
+
+def attribution_author(line: str) -> tuple[Person | None, str]:
+    """The author named in an attribution line, and the name shown.
+
+    "On Wed, Oct 27, 2021 at 9:31 AM John Doe <john@x> wrote:" → John Doe. The name is
+    what is quoted just before the address, or else the words after the last comma,
+    less the date and time words around it.
+    """
+    people = people_in(line)
+    match = ADDRESS_RE.search(line)
+    before = line[: match.start()] if match else _before_verb(line)
+    name = _attribution_name(before)
+    if people:
+        return Person(name=name, address=people[0].address), name
+    return None, name
+
+
+def _before_verb(line: str) -> str:
+    folded = fold(line)
+    for language in lexicon.LANGUAGES:
+        for verb in language.quote_verbs:
+            at = folded.rfind(" " + fold(verb))
+            if at > 0:
+                return line[:at]
+    return line
+
+
+_ATTRIBUTION_WORDS = {fold(w) for language in lexicon.LANGUAGES for w in language.attribution_words}
+_OPENER_WORDS = {fold(w) for language in lexicon.LANGUAGES for w in language.quote_openers}
+
+
+def _attribution_name(before: str) -> str:
+    before = re.sub(r"(?i)(mailto:|[<\[(\s])+$", "", before.rstrip())
+    quoted = re.search(r"[\"“«„']\s*([^\"“”«»„']+?)\s*[\"“”»']\s*$", before)
+    if quoted:
+        return clean_name(quoted.group(1))
+    words = before.split(",")[-1].split()
+    skipped = _ATTRIBUTION_WORDS | _OPENER_WORDS
+    while words and (any(c.isdigit() for c in words[0]) or fold(words[0]) in skipped):
+        words.pop(0)
+    return clean_name(" ".join(words))
+
+
+def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeError:
+    note = note_lines(forward.note)
+    lang = language_of("\n".join(note), forward.languages + _label_languages(note))
+    labelled = _labelled_lines(note)
+    # An explicit "Introduce:" line says who the requester is, even above a forward.
+    named = people_in(labelled.get("introduce", ""))
+    requester = named[0] if named else forward.author
+    if requester is None:
+        return IntakeError("no_requester", detail=forward.author_name, lang=lang)
+    target = _target(note, labelled, letter, requester)
+    if isinstance(target, IntakeError):
+        return IntakeError(target.code, target.detail, lang)
+    context = _context(note, labelled, [requester, target])
+    return _assemble(
+        letter,
+        requester=requester,
+        target=target,
+        context=context,
+        subject=forward.subject or letter.subject,
+        forwarded_text=forward.body,
+        lang=labelled.get("lang_value") or lang,
+    )
+
+
+# --- The referrer's note -----------------------------------------------------------------------
+
+
+def note_lines(note: str) -> list[str]:
+    """The lines the referrer wrote: no quoted lines, nothing from the signature down."""
+    kept = []
+    for line in note.split("\n"):
+        depth, text = unquote_line(line)
+        if is_signature_marker(text) or is_mobile_footer(text):
+            break
+        if depth == 0:
+            kept.append(line.rstrip())
+    while kept and not kept[-1].strip(" \t_-=*"):
+        kept.pop()  # the rule Outlook draws above a forwarded header
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return kept
+
+
+def _label_index() -> dict[str, str]:
+    index = {}
+    for language in lexicon.LANGUAGES:
+        for kind in ("introduce", "target", "context", "lang"):
+            for label in getattr(language, f"{kind}_labels"):
+                index.setdefault(fold(label), kind)
+    return index
+
+
+_REQUEST_LABELS = _label_index()
+_REQUEST_LABEL_LANGUAGES: dict[str, set[str]] = {}
+for _language in lexicon.LANGUAGES:
+    for _kind in ("introduce", "target", "context", "lang"):
+        for _label in getattr(_language, f"{_kind}_labels"):
+            _REQUEST_LABEL_LANGUAGES.setdefault(fold(_label), set()).add(_language.code)
+
+_LABEL_RE = re.compile(r"^\s*[*_]*([^:：\n]{1,25}?)[*_\s]*[:：]\s*(.*)$")
+
+
+def _request_label(line: str) -> tuple[str, str, str] | None:
+    """("target", "Jane <jane@x>", "to") for the line "To: Jane <jane@x>"; else None."""
+    match = _LABEL_RE.match(line)
+    if not match:
+        return None
+    label = re.sub(r"\s+", " ", fold(match.group(1))).strip(" *_")
+    kind = _REQUEST_LABELS.get(label)
+    return (kind, match.group(2).strip(), label) if kind else None
+
+
+def _labelled_lines(lines: list[str]) -> dict:
+    """The values of the explicit request lines, by kind; the context may run on."""
+    found: dict = {"context": [], "labelled_rows": set()}
+    current = None
+    for row, line in enumerate(lines):
+        labelled = _request_label(line)
+        if labelled:
+            kind, value, _ = labelled
+            found["labelled_rows"].add(row)
+            current = kind
+            if kind == "context":
+                found["context"].append(value)
+            elif kind == "lang":
+                found["lang_value"] = _language_named(value)
+            else:
+                found.setdefault(kind, value)
+        elif current == "context":
+            found["context"].append(line.strip())
+            found["labelled_rows"].add(row)
+    return found
+
+
+def _label_languages(lines: list[str]) -> tuple[frozenset[str], ...]:
+    marks = []
+    for line in lines:
+        labelled = _request_label(line)
+        if labelled:
+            marks.append(frozenset(_REQUEST_LABEL_LANGUAGES.get(labelled[2], ())))
+    return tuple(marks)
+
+
+def _language_named(value: str) -> str | None:
+    word = fold(value).strip(" .")
+    for language in lexicon.LANGUAGES:
+        if language.answers and word in {fold(n) for n in language.names}:
+            return language.code
+    return None
+
+
+# --- The target ----------------------------------------------------------------------------------
+
+
+def _target(lines: list[str], labelled: dict, letter: Letter, requester: Person) -> Person | IntakeError:
+    """The person the referrer names in the note, or why none can be chosen."""
+    if "target" in labelled:
+        return _named_target(labelled["target"])
+    candidates: list[Person] = []
+    for line in lines:
+        for person in prose_people(line):
+            if _excluded(person, letter, requester):
+                continue
+            known = next((c for c in candidates if c.same_address(person.address)), None)
+            if known is None:
+                candidates.append(person)
+            elif not known.name and person.name:
+                candidates[candidates.index(known)] = person
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        return IntakeError("ambiguous_target", detail=", ".join(c.address for c in candidates))
+    name = named_without_address(lines, requester)
+    if name:
+        return IntakeError("target_without_address", detail=name)
+    return IntakeError("no_target")
+
+
+def _named_target(value: str) -> Person | IntakeError:
+    people = people_in(value)
+    if people:
+        return people[0]
+    name = clean_name(value)
+    return IntakeError("target_without_address", detail=name) if name else IntakeError("no_target")
+
+
+def _excluded(person: Person, letter: Letter, requester: Person | None) -> bool:
+    return (
+        person.same_address(letter.referrer.address)
+        or same_mailbox(person.address, letter.broker)
+        or (requester is not None and person.same_address(requester.address))
+    )
+
+
+def same_mailbox(address: str, other: str) -> bool:
+    """Same mailbox, ignoring a +tag: intro+ABC@x.test is the broker intro@x.test."""
+    (local_a, domain_a), (local_b, domain_b) = split_address(address), split_address(other)
+    return (
+        bool(local_a)
+        and domain_a.casefold() == domain_b.casefold()
+        and local_a.split("+", 1)[0].casefold() == local_b.split("+", 1)[0].casefold()
+    )
+
+
+_PARTICLES = {fold(p) for language in lexicon.LANGUAGES for p in language.name_particles}
+_NAME_STOPWORDS = {fold(w) for language in lexicon.LANGUAGES for w in language.name_stopwords}
+
+
+def prose_people(line: str) -> list[Person]:
+    """The people a sentence names with an address, with the name written next to it.
+
+    "Please introduce him to Jane Doe <jane@x>" → Jane Doe; "jane@x (Jane Doe)" and
+    "Jane Doe [mailto:jane@x]" → Jane Doe; a bare "jane@x" or "mailto:jane@x" → no name.
+    """
+    people = []
+    for match in ADDRESS_RE.finditer(line):
+        address = people_in(match.group())[0].address
+        if people and people[-1].same_address(address):
+            continue  # "Jane <jane@x<mailto:jane@x>>"
+        before = re.sub(r"(?i)mailto:\s*$", "", line[: match.start()]).rstrip()
+        name = ""
+        if before.endswith(("<", "[", "(")):
+            name = name_before(before[:-1])
+        if not name:
+            after = re.match(r"^[>\]\s]*\(([^()@<>]{1,80})\)", line[match.end() :])
+            name = clean_name(after.group(1)) if after else ""
+        people.append(Person(name=name, address=address))
+    return people
+
+
+def name_before(text: str) -> str:
+    """The name written at the end of `text`: a quoted string, or capitalised words."""
+    text = text.rstrip()
+    quoted = re.search(r"[\"“«]\s*([^\"”»]+?)\s*[\"”»]\s*$", text)
+    if quoted:
+        return clean_name(quoted.group(1))
+    words: list[str] = []
+    for word in reversed(text.split()):
+        bare = word.strip("\"'“”«»()*_")
+        if not bare or word.endswith((":", ",", ";", ".", "!", "?")) and words:
+            break
+        particle = bare[:1].islower() and fold(bare) in _PARTICLES  # "de", "van"…
+        if not particle and (fold(bare) in _NAME_STOPWORDS or not bare[:1].isupper()):
+            break
+        words.insert(0, bare.rstrip(":,;"))
+        if len(words) == 5:
+            break
+    while words and fold(words[0]) in _PARTICLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _target_cue_re() -> re.Pattern[str]:
+    verbs = {v for language in lexicon.LANGUAGES for v in language.introduce_verbs} | {"meet", "rencontrer"}
+    connectors = {c for language in lexicon.LANGUAGES for c in language.target_connectors}
+    verb_alt = "|".join(re.escape(v) for v in sorted(verbs, key=len, reverse=True))
+    connector_alt = "|".join(re.escape(c) for c in sorted(connectors, key=len, reverse=True))
+    name = r"([A-ZÀ-Ý][\w'’-]+(?:\s+(?:[a-z]{1,3}\s+)?[A-ZÀ-Ý][\w'’-]+){0,3})"
+    return re.compile(
+        rf"(?i:\b(?:{verb_alt}))\w*\b(?:[^.!?\n@]{{0,40}}?\s(?i:{connector_alt}))?\s+{name}"
+    )
+
+
+_TARGET_CUE_RE = _target_cue_re()
+
+
+def named_without_address(lines: list[str], requester: Person | None) -> str:
+    """A person the note asks to meet by name only ("introduce him to Jane Doe")."""
+    for line in lines:
+        if "@" in line:
+            continue
+        for match in _TARGET_CUE_RE.finditer(line):
+            name = match.group(1)
+            words = [w for w in name.split() if fold(w) not in _NAME_STOPWORDS]
+            name = " ".join(words)
+            if name and not (requester and requester.name and fold(name) in fold(requester.name)):
+                return name
+    return ""
+
+
+# --- Context -------------------------------------------------------------------------------------
+
+
+def _context(lines: list[str], labelled: dict, parties: list[Person]) -> str:
+    """What the referrer says about the parties, ready to be quoted to them.
+
+    An explicit "Why:" wins; otherwise the note's prose, without the request lines and
+    without the lines that only name a party. Addresses are taken out everywhere: the
+    context is shown to each party before both agreed, and neither may see the
+    other's address yet.
+    """
+    if labelled["context"]:
+        kept = labelled["context"]
+    else:
+        kept = [
+            line
+            for row, line in enumerate(lines)
+            if row not in labelled["labelled_rows"] and not _only_names(line)
+        ]
+    kept = strip_courtesy(kept)
+    scrubbed = [scrub_addresses(line, parties) for line in kept]
+    text = "\n".join(scrubbed).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _only_names(line: str) -> bool:
+    """A line that carries an address and hardly anything else ("Jane <jane@x>")."""
+    if not ADDRESS_RE.search(line):
+        return False
+    words = re.findall(r"\w+", scrub_addresses(line, []))
+    return len(words) <= 3
+
+
+def scrub_addresses(text: str, parties: list[Person]) -> str:
+    """`text` with every address removed, keeping the names written next to them.
+
+    "Jane Doe <jane@x>" → "Jane Doe"; "jane@x (Jane Doe)" → "Jane Doe"; a bare address
+    becomes the name of the party it belongs to, or a name read from a first.last
+    address, or nothing.
+    """
+    names = {p.address.casefold(): p.name for p in parties if p.name}
+    addr = ADDRESS_RE.pattern
+
+    def bare(match: re.Match) -> str:
+        address = match.group(2)
+        name = names.get(address.casefold()) or name_from_address(address)
+        return f"{match.group(1)}{name}" if name else ""
+
+    text = re.sub(rf"[ \t]*[<\[]\s*(?:mailto:)?\s*{addr}\s*[>\]]", "", text, flags=re.I)
+    text = re.sub(rf"(?:mailto:)?{addr}\s*\(([^()]*)\)", r"\1", text, flags=re.I)
+    text = re.sub(rf"(\s*)(?:mailto:)?({addr})", bare, text, flags=re.I)
+    text = re.sub(r"\(\s*\)", "", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def name_from_address(address: str) -> str:
+    """ "marie.dupont@x" → "Marie Dupont": only for the first.last pattern."""
+    parts = re.split(r"[._-]", split_address(address)[0])
+    if 2 <= len(parts) <= 3 and all(p.isalpha() and len(p) > 1 for p in parts):
+        return " ".join(p.capitalize() for p in parts)
+    return ""
+
+
+# --- Explicit requests ---------------------------------------------------------------------------
+
+
+def _from_explicit(letter: Letter, text: str) -> ReferralRequest | IntakeError:
+    lines = note_lines(text)
+    labelled = _labelled_lines(lines)
+    lang = labelled.get("lang_value") or language_of("\n".join(lines), _label_languages(lines))
+    requester, target = None, None
+    one_line = None
+    if "introduce" in labelled:
+        people = people_in(labelled["introduce"])
+        if not people:
+            name = clean_name(labelled["introduce"])
+            return IntakeError("no_requester", detail=name, lang=lang)
+        requester = people[0]
+    else:
+        one_line = _one_line_request(lines)
+        if one_line is None:
+            return IntakeError("no_requester", lang=lang)
+        requester, target = one_line[0], one_line[1]
+        labelled["labelled_rows"].add(one_line[2])
+    if target is None:
+        found = _target(lines, labelled, letter, requester)
+        if isinstance(found, IntakeError):
+            return IntakeError(found.code, found.detail, lang)
+        target = found
+    return _assemble(
+        letter,
+        requester=requester,
+        target=target,
+        context=_context(lines, labelled, [requester, target]),
+        subject=letter.subject,
+        forwarded_text="",
+        lang=lang,
+    )
+
+
+_VERBS = {fold(v) for language in lexicon.LANGUAGES for v in language.introduce_verbs}
+
+
+def _one_line_request(lines: list[str]) -> tuple[Person, Person, int] | None:
+    """ "Introduce John <john@x> to Jane <jane@x>" → (John, Jane, row)."""
+    for row, line in enumerate(lines):
+        first = fold(line.strip().split(" ", 1)[0]).strip(":,")
+        if first not in _VERBS:
+            continue
+        people = prose_people(line)
+        distinct = []
+        for person in people:
+            if not any(p.same_address(person.address) for p in distinct):
+                distinct.append(person)
+        if len(distinct) >= 2:
+            return distinct[0], distinct[1], row
+    return None
+
+
+# --- Validation and language ---------------------------------------------------------------------
+
+
+def _assemble(letter: Letter, *, requester, target, context, subject, forwarded_text, lang):
+    for person in (requester, target):
+        if not is_valid_address(person.address):
+            return IntakeError("invalid_address", detail=person.address, lang=lang)
+    if requester.same_address(target.address):
+        return IntakeError("same_person", detail=target.address, lang=lang)
+    for person in (requester, target):
+        if same_mailbox(person.address, letter.broker):
+            return IntakeError("broker_as_party", detail=person.address, lang=lang)
+    for person in (requester, target):
+        if person.same_address(letter.referrer.address):
+            return IntakeError("referrer_as_party", detail=person.address, lang=lang)
+    return ReferralRequest(
+        referrer=letter.referrer,
+        requester=requester,
+        target=target,
+        context=context,
+        subject=subject,
+        forwarded_text=forwarded_text,
+        lang=lang,
+        message_id=letter.message_id,
+    )
+
+
+def is_valid_address(address: str) -> bool:
+    """Whether email-validator accepts the address (syntax only, no DNS).
+
+    `test_environment=True` admits the reserved `.test` domain that test suites and
+    staging setups use, without touching the library's module-wide settings.
+    """
+    try:
+        validate_email(address, check_deliverability=False, test_environment=True)
+    except (EmailNotValidError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _common_words() -> dict[str, set[str]]:
+    return {
+        language.code: {fold(w) for w in language.common_words}
+        for language in lexicon.LANGUAGES
+        if language.code in SUPPORTED
+    }
+
+
+_COMMON_WORDS = _common_words()
+
+
+def language_of(text: str, marks: tuple[frozenset[str], ...] = ()) -> str | None:
+    """The language a note is written in, if it can be told; None otherwise.
+
+    Frequent words of each language are counted; each landmark that belongs to a
+    single supported language (a French "Message transféré", an "Objet :" label)
+    weighs as three words. A tie tells nothing.
+    """
+    words = re.findall(r"\w+", fold(text))
+    scores = {code: sum(w in common for w in words) for code, common in _COMMON_WORDS.items()}
+    for mark in marks:
+        codes = set(mark) & set(SUPPORTED)
+        if len(codes) == 1:
+            scores[codes.pop()] += 3
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]

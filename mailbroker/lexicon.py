@@ -1,0 +1,737 @@
+"""Every word and phrase the broker recognises in mail, one table per language.
+
+Mail clients write the same landmarks in the user's language: the line above a
+forwarded message ("---------- Forwarded message ---------", "Début du message
+réexpédié :"), the labels of the forwarded header ("From:", "De :"), the attribution
+above a quote ("On … wrote:", "Le … a écrit :"), the footer of a phone ("Sent from my
+iPhone"). People answer in their own language too ("yes please", "avec plaisir").
+
+The code never names a phrase: it reads them from the `Language` records below, all
+languages at once (a French client can forward to an English-speaking broker). To
+teach the broker a language, add a `Language` to `LANGUAGES`; no code changes.
+
+Matching is forgiving, so the entries stay short and readable:
+- case and accents are ignored ("Message transféré" also matches "MESSAGE TRANSFERE");
+- in answers, punctuation and apostrophes are ignored too ("d'accord" = "daccord",
+  "I'd rather not" = "Id rather not"), and hyphens count as spaces ("allez-y");
+- separators match whatever dashes, underscores, asterisks or colon surround them.
+
+Some languages below carry only the structural landmarks (forward separators, header
+labels, quote attributions, automatic subjects): enough to read a forward or strip a
+quote written by their clients, not enough to read an answer. Only languages with
+`answers` are ever reported as the language of a request (the broker writes to people
+only in languages it has templates for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+
+    # --- Landmarks of forwarded and quoted mail --------------------------------------
+
+    # The words of a line that opens a forwarded message; "-- X --", "X:" and "> X"
+    # all match the entry "X".
+    forward_separators: tuple[str, ...] = ()
+    # The words of a line that opens the original of a reply or of a forward (Outlook
+    # uses the same line for both: only the subject tells them apart).
+    original_separators: tuple[str, ...] = ()
+    # Labels of the header lines a client writes above a forwarded or quoted message,
+    # by field: from, to, cc, date, subject, reply_to.
+    header_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # An attribution line above a quote: starts with an opener, ends with a verb and a
+    # colon ("On Tue, 3 May 2022 at 10:00, Jane <jane@x> wrote:").
+    quote_openers: tuple[str, ...] = ()
+    quote_verbs: tuple[str, ...] = ()
+    # Words around the date and the name in an attribution that are not part of the
+    # name ("at", "à", "időpontban"): skipped when reading the author's name.
+    attribution_words: tuple[str, ...] = ()
+    # Subject prefixes a client adds when forwarding, or when replying.
+    forward_prefixes: tuple[str, ...] = ()
+    reply_prefixes: tuple[str, ...] = ()
+    # Beginnings of the footer a phone or webmail adds below the text; the footer and
+    # everything under it is not what the person wrote.
+    mobile_footers: tuple[str, ...] = ()
+    # Subject beginnings of automatic replies and delivery reports.
+    auto_subjects: tuple[str, ...] = ()
+
+    # --- Requests written to the broker ----------------------------------------------
+
+    # Labels of an explicit request ("Introduce: Jane <jane@x>").
+    introduce_labels: tuple[str, ...] = ()
+    target_labels: tuple[str, ...] = ()
+    context_labels: tuple[str, ...] = ()
+    lang_labels: tuple[str, ...] = ()
+    # One-line request: "<verb> Name <addr> <connector> Name <addr>".
+    introduce_verbs: tuple[str, ...] = ()
+    target_connectors: tuple[str, ...] = ()
+    # Capitalised words that precede a name in prose but are not part of it
+    # ("Please meet Jane Doe <jane@x>" names "Jane Doe").
+    name_stopwords: tuple[str, ...] = ()
+    # Lowercase words inside a name ("Jean de la Fontaine", "Ludwig van Beethoven").
+    name_particles: tuple[str, ...] = ()
+    # Frequent short words, to tell which language a note is written in.
+    common_words: tuple[str, ...] = ()
+    # How people name this language in a "Lang:" line ("fr", "French", "français").
+    names: tuple[str, ...] = ()
+
+    # --- Answers to a consent request --------------------------------------------------
+
+    answers: Answers | None = None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """How people say yes, no and stop in one language.
+
+    A phrase counts when its words appear in a row; `classify` in replies.py decides
+    what a mix of them means (negation and hedges beat yes; yes with no is unclear).
+    """
+
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
+    # Asking never to be written to again: a no, plus the suppression list.
+    stop: tuple[str, ...]
+    # Words that are a stop only when they are the whole answer ("Stop." but not
+    # "I'll stop by next week").
+    stop_alone: tuple[str, ...]
+    # Phrases whose "no" is a figure of speech ("No problem, happy to!").
+    figures: tuple[str, ...]
+    # Words that, just before a yes phrase, turn it around ("not sure", "pas d'accord").
+    negators: tuple[str, ...]
+    # Doubt, conditions and requests for more: never a clear yes.
+    hedges: tuple[str, ...]
+    # Courtesy that opens or closes a message, skipped when reading the note.
+    greetings: tuple[str, ...]
+    closings: tuple[str, ...]
+    # Little words that may come before a one-word answer ("Oh yes", "Well, no").
+    interjections: tuple[str, ...] = ()
+    # Words that join clauses: each clause may open with its own answer ("yes and no").
+    conjunctions: tuple[str, ...] = ()
+
+
+# --- English -----------------------------------------------------------------------------
+
+EN = Language(
+    code="en",
+    forward_separators=(
+        "Forwarded message",
+        "Begin forwarded message",
+        "Forwarded e-mail",
+        "Forwarded email",
+        "Forwarded mail",
+    ),
+    original_separators=("Original Message", "Original e-mail", "Original email"),
+    header_labels={
+        "from": ("From",),
+        "to": ("To",),
+        "cc": ("Cc", "Bcc"),
+        "date": ("Date", "Sent"),
+        "subject": ("Subject",),
+        "reply_to": ("Reply-To", "Reply to"),
+    },
+    quote_openers=("On",),
+    quote_verbs=("wrote", "writes"),
+    attribution_words=("at", "am", "pm", "a.m.", "p.m.", "on"),
+    forward_prefixes=("Fwd", "Fw", "Forward", "Forwarded"),
+    reply_prefixes=("Re",),
+    mobile_footers=(
+        "Sent from",  # my iPhone, my Galaxy, Mail for Windows, Outlook, Yahoo Mail…
+        "Sent via",
+        "Sent with",
+        "Sent using",
+        "Get Outlook for",
+    ),
+    auto_subjects=(
+        "Out of Office",
+        "Out of the office",
+        "OOO:",
+        "Automatic reply",
+        "Auto reply",
+        "Auto-reply",
+        "Autoreply",
+        "Auto response",
+        "Auto-response",
+        "Autoresponse",
+        "AutoRespons",
+        "Auto:",
+        "Away from the office",
+        "Undeliverable",
+        "Undelivered Mail",
+        "Delivery Status",
+        "Delivery Notification",
+        "Delivery failure",
+        "Delivery has failed",
+        "Mail delivery failed",
+        "Mail delivery failure",
+        "Mail System Error",
+        "Returned mail",
+        "Failure notice",
+        "Message not delivered",
+        "Undeliverable mail",
+        "Read receipt",
+    ),
+    introduce_labels=("Introduce", "Intro", "Requester"),
+    target_labels=("To", "With", "Target", "Meet"),
+    context_labels=("Why", "Context", "Reason", "Background"),
+    lang_labels=("Lang", "Language"),
+    introduce_verbs=("Introduce", "Intro", "Connect"),
+    target_connectors=("to", "with", "and"),
+    name_stopwords=(
+        "Please", "Pls", "Meet", "Introduce", "Intro", "Connect", "Hi", "Hello", "Hey",
+        "Dear", "To", "With", "And", "The", "I", "He", "She", "They", "We", "You", "Could",
+        "Can", "Would", "Will", "This", "That", "Here", "Also", "Thanks", "Thank", "Cc",
+        "Contact", "Mr", "Mrs", "Ms", "Dr", "My", "Our", "His", "Her", "Their",
+    ),
+    names=("en", "eng", "english", "anglais"),
+    common_words=(
+        "the", "and", "to", "is", "you", "with", "for", "this", "i", "he", "she", "we",
+        "they", "of", "in", "a", "an", "be", "would", "could", "please", "thanks",
+        "meet", "introduce", "know", "worked", "years", "him", "her", "them", "his",
+        "who", "about", "at", "on", "it", "hi", "hello", "best", "regards",
+    ),
+    answers=Answers(
+        yes=(
+            "yes", "yes please", "yep", "yup", "yeah", "yea", "sure", "sure thing", "of course",
+            "happy to", "glad to", "pleased to", "delighted", "i'd be happy",
+            "i would be happy", "i'd be glad", "i'd love to", "i would love to",
+            "would love to", "love to", "ok", "okay", "okey", "alright", "all right",
+            "sounds good", "sounds great", "absolutely", "definitely", "certainly",
+            "gladly", "go ahead", "please do", "please go ahead", "count me in",
+            "with pleasure", "i agree", "agreed", "i accept", "i'm in", "i am in",
+            "i'm interested", "i am interested", "works for me",
+            "fine by me", "fine with me", "please introduce", "please connect",
+            "👍", "✅", "👌",
+        ),
+        no=(
+            "no", "nope", "nah", "no thanks", "no thank you", "not interested",
+            "i'm not interested", "not really interested", "i'd rather not",
+            "i would rather not", "rather not", "not now", "not right now",
+            "not at this time", "not at the moment", "not for now", "not for me",
+            "i'll pass", "i will pass", "i pass", "pass on this", "i decline",
+            "decline", "i must decline", "don't want", "do not want",
+            "not a good fit", "not a fit", "no need", "unfortunately not",
+            "not keen", "not this time", "absolutely not", "of course not",
+            "certainly not", "definitely not", "not at all", "not a good time",
+            "not the right time", "bad timing", "but no", "sadly no", "so no",
+            "thanks but no", "👎",
+        ),
+        stop=(
+            "unsubscribe", "remove me", "take me off", "never contact me",
+            "do not contact me", "don't contact me", "dont contact me",
+            "stop contacting me", "stop emailing me", "stop writing to me",
+            "stop sending me", "never email me", "never write to me",
+            "leave me alone", "opt out", "opt me out", "no more emails",
+            "never again",
+        ),
+        stop_alone=("stop", "stop please", "please stop", "stop it", "stop thanks"),
+        figures=(
+            "no problem", "no problemo", "no prob", "no probs", "no worries",
+            "no doubt", "no question", "no questions asked", "no hesitation",
+        ),
+        negators=(
+            "not", "don't", "dont", "doesn't", "didn't", "can't", "cannot", "won't",
+            "wouldn't", "never", "isn't", "aren't", "no longer", "hardly", "barely",
+        ),
+        hedges=(
+            "not sure", "unsure", "maybe", "perhaps", "might", "possibly", "depends",
+            "it depends", "let me think", "i'll think", "think about it", "not yet",
+            "tell me more", "more info", "more information", "more details",
+            "know more", "learn more", "hear more", "more about", "first",
+            "who is", "who's", "what is", "what's", "what does", "if", "unless",
+            "only if", "but", "however", "though", "although", "let me check",
+            "get back to you", "probably",
+        ),
+        greetings=(
+            "hi", "hello", "hey", "dear", "good morning", "good afternoon",
+            "good evening", "thanks", "thank you", "many thanks", "thanks a lot",
+        ),
+        closings=(
+            "best", "best regards", "kind regards", "regards", "warm regards",
+            "cheers", "thanks", "thank you", "many thanks", "all the best",
+            "sincerely", "yours", "talk soon", "best wishes",
+        ),
+        interjections=("oh", "ah", "well", "so", "and", "then"),
+        conjunctions=("and", "or", "but"),
+    ),
+)
+
+
+# --- French ------------------------------------------------------------------------------
+
+FR = Language(
+    code="fr",
+    forward_separators=(
+        "Message transféré",
+        "Message transmis",
+        "Début du message réexpédié",
+        "Début du message transféré",
+        "Message réexpédié",
+        "Courriel transféré",
+        "E-mail transféré",
+        "Mail transféré",
+    ),
+    original_separators=("Message d'origine", "Message original", "Message initial"),
+    header_labels={
+        "from": ("De", "Expéditeur"),
+        "to": ("À", "A", "Pour", "Destinataire", "Destinataires"),
+        "cc": ("Cc", "Cci", "Copie à", "Copie"),
+        "date": ("Date", "Envoyé", "Envoyé le", "Envoyé par"),
+        "subject": ("Objet", "Sujet"),
+        "reply_to": ("Répondre à",),
+    },
+    quote_openers=("Le",),
+    quote_verbs=("a écrit", "écrit", "a ecrit"),
+    attribution_words=("à", "a", "h", "le"),
+    forward_prefixes=("TR", "Tr", "Transf", "Fwd", "Fw"),
+    reply_prefixes=("Re", "Réf", "Rép"),
+    mobile_footers=(
+        "Envoyé de mon",
+        "Envoyé depuis mon",
+        "Envoyé depuis",
+        "Envoyé à partir de",
+        "Envoyé avec",
+        "Envoyé via",
+        "Obtenir Outlook pour",
+        "Télécharger Outlook pour",
+        "Provenance : Courrier pour",
+    ),
+    auto_subjects=(
+        "Réponse automatique",
+        "Reponse automatique",
+        "Réponse auto",
+        "Absent du bureau",
+        "Absence du bureau",
+        "Message d'absence",
+        "Répondeur",
+        "Non remis",
+        "Message non remis",
+        "Non distribuable",
+        "Échec de la remise",
+        "Échec de remise",
+        "Échec de la livraison",
+        "Notification d'état de remise",
+        "Notification d'échec",
+        "Courrier non délivré",
+        "Message non délivré",
+        "Accusé de lecture",
+    ),
+    introduce_labels=("Présenter", "Présente", "Présentez", "Présentation", "Demandeur", "Demandeuse"),
+    target_labels=("À", "A", "Avec", "Cible", "Rencontrer"),
+    context_labels=("Pourquoi", "Contexte", "Raison", "Motif"),
+    lang_labels=("Langue",),
+    introduce_verbs=("Présenter", "Présente", "Présentez"),
+    target_connectors=("à", "a", "avec", "et"),
+    name_stopwords=(
+        "Bonjour", "Salut", "Coucou", "Merci", "Présenter", "Présente", "Présentez",
+        "Peux", "Pourrais", "Pourriez", "Pouvez", "Peut", "À", "A", "Avec", "Et",
+        "Je", "Il", "Elle", "Nous", "Vous", "Le", "La", "Les", "Cher", "Chère", "Voici",
+        "Ici", "Mon", "Ma", "Mes", "Son", "Sa", "Ses", "M", "Mme", "Mlle", "Madame",
+        "Monsieur", "Contacter", "Rencontrer",
+    ),
+    name_particles=("de", "du", "des", "la", "le", "d'"),
+    names=("fr", "fra", "fre", "french", "français", "francais"),
+    common_words=(
+        "le", "la", "les", "et", "est", "vous", "avec", "pour", "je", "il", "elle",
+        "nous", "de", "du", "des", "un", "une", "qui", "que", "sur", "dans", "merci",
+        "bonjour", "présenter", "connais", "depuis", "ans", "lui", "leur", "son", "sa",
+        "ses", "pas", "au", "aux", "cordialement", "bien", "à", "mon", "ma",
+    ),
+    answers=Answers(
+        yes=(
+            "oui", "oui merci", "oui avec plaisir", "ouais", "d'accord", "dac", "ok",
+            "okay", "avec plaisir", "volontiers", "ok pour moi", "bien sûr",
+            "bien entendu", "avec joie", "ça marche", "ça me va", "je veux bien",
+            "allez-y", "vas-y", "c'est d'accord", "je suis d'accord",
+            "j'accepte", "entendu", "carrément", "tout à fait", "absolument",
+            "certainement", "évidemment", "ravi", "ravie", "ce sera avec plaisir",
+            "je suis partant", "je suis partante", "partant", "partante",
+            "ça m'intéresse", "je suis intéressé", "je suis intéressée", "oui bien sûr",
+            "c'est bon pour moi", "bon pour moi",
+        ),
+        no=(
+            "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
+            "pas pour le moment", "pas pour l'instant", "pas maintenant",
+            "pas pour moi", "pas cette fois", "je préfère pas", "je préfère ne pas",
+            "je ne préfère pas", "je décline", "sans façon", "ne m'intéresse pas",
+            "ça ne m'intéresse pas", "je ne suis pas intéressé",
+            "je ne suis pas intéressée", "je ne veux pas", "veux pas",
+            "je passe mon tour", "je passe", "malheureusement non",
+            "plutôt pas", "très peu pour moi", "je refuse", "non désolé",
+            "non désolée", "pas d'accord", "absolument pas", "certainement pas",
+            "bien sûr que non", "surtout pas", "pas du tout", "pas le bon moment",
+            "je ne peux pas", "je ne souhaite pas", "ne souhaite pas", "mais non",
+            "donc non",
+        ),
+        stop=(
+            "ne plus me contacter", "ne me contactez plus", "ne me contactez pas",
+            "ne plus m'écrire", "ne m'écrivez plus", "désabonnez-moi", "désabonner",
+            "me désabonner", "désinscrire", "désinscrivez-moi", "me désinscrire",
+            "retirez-moi", "supprimez-moi", "rayez-moi", "laissez-moi tranquille",
+            "plus jamais", "arrêtez de m'écrire", "arrêtez de me contacter",
+            "ne plus recevoir",
+        ),
+        stop_alone=("stop", "arrêt", "arrêtez", "arrêter", "stop merci", "stop svp"),
+        figures=(
+            "pas de souci", "pas de soucis", "pas de problème", "pas de probleme",
+            "aucun problème", "aucun souci", "sans problème", "sans souci",
+            "non pas de souci", "non pas de problème", "non aucun souci",
+            "non aucun problème", "non sans problème", "pas d'inconvénient",
+            "aucun inconvénient", "sans hésiter", "sans hésitation",
+        ),
+        negators=("pas", "ne", "n'", "jamais", "nullement", "guère"),
+        hedges=(
+            "pas sûr", "pas sûre", "peut-être", "peut être", "ça dépend", "cela dépend",
+            "je ne sais pas", "sais pas", "je vais réfléchir", "réfléchir",
+            "je reviens vers vous", "je te redis", "je vous redis",
+            "qui est", "c'est qui", "de quoi", "si", "sauf", "seulement si",
+            "à condition", "mais", "cependant", "toutefois", "pas encore",
+            "probablement", "plus d'info", "plus d'informations", "savoir plus",
+            "en savoir plus", "plus de détails", "d'abord",
+        ),
+        greetings=(
+            "bonjour", "salut", "coucou", "bonsoir", "cher", "chère", "merci",
+            "merci beaucoup", "merci bien",
+        ),
+        closings=(
+            "cordialement", "bien cordialement", "bien à vous", "bien à toi",
+            "à bientôt", "a bientot", "merci", "merci beaucoup", "bonne journée",
+            "bonne soirée", "amicalement", "bises", "belle journée", "salutations",
+            "sincères salutations",
+        ),
+        interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et"),
+        conjunctions=("et", "ou", "mais"),
+    ),
+)
+
+
+# --- Structural landmarks only ------------------------------------------------------------
+# Enough to find a forward or a quote written by these clients; answers in these
+# languages are not read (they come back as "unclear", and a human looks).
+
+DE = Language(
+    code="de",
+    forward_separators=("Weitergeleitete Nachricht", "Anfang der weitergeleiteten Nachricht"),
+    original_separators=("Ursprüngliche Nachricht", "Originalnachricht"),
+    header_labels={
+        "from": ("Von",),
+        "to": ("An",),
+        "cc": ("Cc", "Kopie", "Kopie (CC)"),
+        "date": ("Datum", "Gesendet"),
+        "subject": ("Betreff",),
+        "reply_to": ("Antwort an",),
+    },
+    name_particles=("von", "van", "der", "zu"),
+    quote_openers=("Am",),
+    quote_verbs=("schrieb", "hat geschrieben"),
+    attribution_words=("um",),
+    forward_prefixes=("WG", "Wtr"),
+    reply_prefixes=("AW", "Antw"),
+    mobile_footers=("Von meinem iPhone gesendet", "Gesendet von meinem"),
+    auto_subjects=("Abwesenheitsnotiz", "Automatische Antwort", "Unzustellbar", "Nicht zugestellt"),
+)
+
+ES = Language(
+    code="es",
+    forward_separators=(
+        "Mensaje reenviado",
+        "Comienzo del mensaje reenviado",
+        "Inicio del mensaje reenviado",
+    ),
+    original_separators=("Mensaje original",),
+    header_labels={
+        "from": ("De",),
+        "to": ("Para",),
+        "cc": ("Cc", "CC"),
+        "date": ("Fecha", "Enviado", "Enviado el"),
+        "subject": ("Asunto",),
+        "reply_to": ("Responder a",),
+    },
+    name_particles=("de", "del", "la", "y"),
+    quote_openers=("El",),
+    quote_verbs=("escribió",),
+    attribution_words=("a", "las"),
+    forward_prefixes=("RV", "Rv", "Reenv"),
+    reply_prefixes=("RE",),
+    mobile_footers=("Enviado desde mi",),
+    auto_subjects=("Respuesta automática", "Fuera de la oficina", "No se puede entregar"),
+)
+
+IT = Language(
+    code="it",
+    forward_separators=("Messaggio inoltrato", "Inizio messaggio inoltrato"),
+    original_separators=("Messaggio originale",),
+    header_labels={
+        "from": ("Da", "Mittente"),
+        "to": ("A",),
+        "cc": ("Cc",),
+        "date": ("Data", "Inviato"),
+        "subject": ("Oggetto",),
+        "reply_to": ("Rispondi a",),
+    },
+    name_particles=("di", "da", "del", "della", "de"),
+    quote_openers=("Il",),
+    quote_verbs=("ha scritto", "scrisse"),
+    forward_prefixes=("I", "Inoltra"),
+    reply_prefixes=("R", "Rif"),
+    mobile_footers=("Inviato da",),
+    auto_subjects=("Risposta automatica", "Fuori sede", "Non recapitabile"),
+)
+
+NL = Language(
+    code="nl",
+    forward_separators=("Doorgestuurd bericht", "Begin doorgestuurd bericht"),
+    original_separators=("Oorspronkelijk bericht", "Origineel bericht"),
+    header_labels={
+        "from": ("Van",),
+        "to": ("Aan",),
+        "cc": ("Cc", "CC"),
+        "date": ("Datum", "Verzonden"),
+        "subject": ("Onderwerp",),
+        "reply_to": ("Antwoord aan",),
+    },
+    name_particles=("van", "der", "den", "de", "ter"),
+    quote_openers=("Op",),
+    quote_verbs=("schreef", "heeft geschreven", "geschreven"),
+    forward_prefixes=("Doorst",),
+    reply_prefixes=("Antw",),
+    mobile_footers=("Verzonden vanaf mijn", "Verstuurd vanaf mijn"),
+    auto_subjects=("Automatisch antwoord", "Onbestelbaar"),
+)
+
+PT = Language(
+    code="pt",
+    forward_separators=(
+        "Mensagem encaminhada",
+        "Mensagem reencaminhada",
+        "Início da mensagem encaminhada",
+        "Início da mensagem reencaminhada",
+    ),
+    original_separators=("Mensagem original",),
+    header_labels={
+        "from": ("De",),
+        "to": ("Para",),
+        "cc": ("Cc",),
+        "date": ("Data", "Enviado", "Enviada em"),
+        "subject": ("Assunto",),
+        "reply_to": ("Responder a",),
+    },
+    name_particles=("da", "das", "do", "dos", "de"),
+    quote_openers=("Em", "No dia"),
+    quote_verbs=("escreveu",),
+    forward_prefixes=("ENC", "Enc"),
+    reply_prefixes=("RES", "Res"),
+    mobile_footers=("Enviado do meu",),
+    auto_subjects=("Resposta automática", "Ausente do escritório"),
+)
+
+SV = Language(
+    code="sv",
+    forward_separators=("Vidarebefordrat meddelande", "Vidarebefordrat brev", "Vidarebefordrat mejl"),
+    original_separators=("Ursprungligt meddelande",),
+    header_labels={
+        "from": ("Från",),
+        "to": ("Till",),
+        "cc": ("Kopia", "Cc"),
+        "date": ("Datum", "Skickat"),
+        "subject": ("Ämne",),
+        "reply_to": ("Svara till",),
+    },
+    quote_openers=("Den",),
+    quote_verbs=("skrev",),
+    attribution_words=("följande",),
+    forward_prefixes=("VB", "Vb"),
+    reply_prefixes=("SV", "Sv"),
+    mobile_footers=("Skickat från min",),
+    auto_subjects=("Automatiskt svar",),
+)
+
+# Landmarks read from the clients of the forward corpus (Apple Mail, Gmail, Outlook,
+# Thunderbird, Yahoo) in further languages.
+
+CS = Language(
+    code="cs",
+    forward_separators=("Začátek přeposílané zprávy", "Přeposlaná zpráva"),
+    header_labels={
+        "from": ("Od",), "to": ("Komu",), "cc": ("Kopie",),
+        "date": ("Datum", "Odesláno"), "subject": ("Předmět",),
+    },
+    quote_verbs=("napsal", "napsala"),
+    reply_prefixes=("Odp",),
+)
+
+DA = Language(
+    code="da",
+    forward_separators=("Start på videresendt besked", "Videresendt meddelelse", "Videresendt besked"),
+    header_labels={
+        "from": ("Fra",), "to": ("Til",), "cc": ("Cc",),
+        "date": ("Dato", "Sendt"), "subject": ("Emne",),
+    },
+    quote_openers=("D.", "Den"),
+    quote_verbs=("skrev",),
+    forward_prefixes=("VS", "Videresend"),
+    reply_prefixes=("SV",),
+    mobile_footers=("Sendt fra min",),
+)
+
+NO = Language(
+    code="no",
+    forward_separators=("Videresendt melding", "Videresendt e-post"),
+    header_labels={
+        "from": ("Fra",), "to": ("Til",), "cc": ("Kopi",),
+        "date": ("Dato", "Sendt"), "subject": ("Emne",),
+    },
+    quote_verbs=("skrev",),
+    attribution_words=("følgende", "den"),
+    forward_prefixes=("VS", "Vs", "Videresend"),
+    reply_prefixes=("SV",),
+    mobile_footers=("Sendt fra min",),
+)
+
+FI = Language(
+    code="fi",
+    forward_separators=(
+        "Välitetty viesti alkaa",
+        "Välitetty viesti / Fwd.Msg",
+        "Välitetty viesti",
+        "Edelleenlähetetty viesti",
+    ),
+    header_labels={
+        "from": ("Lähettäjä",), "to": ("Vastaanottaja",), "cc": ("Kopio",),
+        "date": ("Päivämäärä", "Päiväys", "Lähetetty"), "subject": ("Aihe",),
+    },
+    quote_verbs=("kirjoitti",),
+    forward_prefixes=("VL",),
+)
+
+HU = Language(
+    code="hu",
+    forward_separators=("Továbbított levél kezdete", "Továbbított üzenet"),
+    header_labels={
+        "from": ("Feladó",), "to": ("Címzett",), "cc": ("Másolat", "Másolatot kap"),
+        "date": ("Dátum", "Elküldve"), "subject": ("Tárgy",),
+    },
+    quote_verbs=("ezt írta", "írta"),
+    attribution_words=("időpontban",),
+    forward_prefixes=("Továbbítás",),
+    reply_prefixes=("Vá", "Válasz"),
+)
+
+PL = Language(
+    code="pl",
+    forward_separators=(
+        "Początek przekazywanej wiadomości",
+        "Wiadomość przesłana dalej",
+        "Treść przekazanej wiadomości",
+        "Przekazana wiadomość",
+    ),
+    header_labels={
+        "from": ("Od", "Nadawca"), "to": ("Do", "Adresat"), "cc": ("DW", "Kopia"),
+        "date": ("Data", "Wysłano"), "subject": ("Temat",),
+    },
+    quote_openers=("Dnia",),
+    quote_verbs=("napisał", "napisała"),
+    attribution_words=("użytkownik", "o"),
+    forward_prefixes=("PD",),
+    reply_prefixes=("Odp",),
+)
+
+RO = Language(
+    code="ro",
+    forward_separators=("Începe mesajul redirecționat", "Mesaj redirecționat", "Mesaj redirecţionat"),
+    header_labels={
+        "from": ("De la", "Expeditorul", "Expeditor"), "to": ("Către", "Destinatarul"),
+        "cc": ("Cc",), "date": ("Dată", "Data", "Trimis"), "subject": ("Subiect", "Subiectul"),
+    },
+    quote_verbs=("a scris",),
+    forward_prefixes=("Redir.", "Redir"),
+)
+
+RU = Language(
+    code="ru",
+    forward_separators=(
+        "Начало переадресованного сообщения",
+        "Перенаправленное сообщение",
+        "Пересылаемое сообщение",
+        "Пересылаемое письмо",
+    ),
+    header_labels={
+        "from": ("От", "От кого", "Отправитель"), "to": ("Кому",), "cc": ("Копия",),
+        "date": ("Дата", "Отправлено"), "subject": ("Тема",),
+    },
+    quote_verbs=("написал", "написала", "пишет"),
+    attribution_words=("пользователь", "в", "г."),
+)
+
+UK = Language(
+    code="uk",
+    forward_separators=(
+        "Початок листа, що пересилається",
+        "Переслане повідомлення",
+        "Перенаправлене повідомлення",
+    ),
+    header_labels={
+        "from": ("Від", "Від кого"), "to": ("Кому",), "cc": ("Копія",),
+        "date": ("Дата", "Надіслано"), "subject": ("Тема",),
+    },
+    quote_verbs=("написав", "написала", "пише"),
+)
+
+TR = Language(
+    code="tr",
+    forward_separators=("İleti başlangıcı", "İletilen İleti", "İletilmiş Mesaj"),
+    header_labels={
+        "from": ("Kimden", "Gönderen"), "to": ("Kime",), "cc": ("Bilgi",),
+        "date": ("Tarih", "Gönderildi"), "subject": ("Konu",),
+    },
+    quote_verbs=("şunu yazdı", "yazdı"),
+    attribution_words=("tarihinde",),
+    forward_prefixes=("İLT", "ILT"),
+    reply_prefixes=("YNT",),
+)
+
+HR = Language(
+    code="hr",
+    forward_separators=("Započni proslijeđenu poruku", "Proslijeđena poruka"),
+    header_labels={
+        "from": ("Šalje",), "to": ("Prima",), "cc": ("Cc",),
+        "date": ("Datum", "Poslano"), "subject": ("Predmet", "Naslov"),
+    },
+    quote_verbs=("napisao", "napisala"),
+)
+
+SK = Language(
+    code="sk",
+    forward_separators=("Začiatok preposlanej správy", "Preposlaná správa"),
+    header_labels={
+        "from": ("Od",), "to": ("Komu", "Pre"), "cc": ("Kópia",),
+        "date": ("Dátum", "Odoslané"), "subject": ("Predmet",),
+    },
+    quote_verbs=("napísal", "napísala"),
+    attribution_words=("používateľ",),
+)
+
+ET = Language(
+    code="et",
+    forward_separators=("Edastatud kiri",),
+    header_labels={"from": ("Saatja",), "to": ("Saaja",), "date": ("Kuupäev",), "subject": ("Teema",)},
+    quote_verbs=("kirjutas",),
+)
+
+JA = Language(
+    code="ja",
+    forward_separators=("メッセージを転送", "転送メッセージ"),
+    header_labels={
+        "from": ("送信元", "差出人"), "to": ("送信先", "宛先"), "cc": ("CC",),
+        "date": ("日付", "送信日時"), "subject": ("件名",),
+    },
+)
+
+
+LANGUAGES: tuple[Language, ...] = (
+    EN, FR, DE, ES, IT, NL, PT, SV, CS, DA, NO, FI, HU, PL, RO, RU, UK, TR, HR, SK, ET, JA,
+)

@@ -1,0 +1,215 @@
+"""The whole flow, end to end: the real daemon, real Postfix and Dovecot, real mail.
+
+Each test sends mail as a referrer or a party would, then reads what every mailbox holds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mailbroker import testing as mt
+
+from .harness import BROKER, REFERRER, Broker, attached_forward, direct_request, gmail_forward, reply, send
+
+pytestmark = pytest.mark.e2e
+
+ALICE, BOB, CAROL = mt.address("alice"), mt.address("bob"), mt.address("carol")
+
+
+@pytest.fixture
+def broker(tmp_path, request):
+    b = Broker(tmp_path, **getattr(request, "param", {}))
+    b.start()
+    yield b
+    code = b.stop()
+    print(b.log_text()[-6000:])  # shown by pytest only when the test failed
+    assert code == 0, f"broker exited with {code}:\n{b.log_text()[-4000:]}"
+    assert "Traceback" not in b.log_text(), b.log_text()
+
+
+def subject_has(text):
+    return lambda m: text in str(m["Subject"])
+
+
+def forward_from_alice_to_bob(**kwargs):
+    return gmail_forward(
+        "Hi, could you introduce Alice to Bob Stone <bob@example.test>? Bob and I built the "
+        "payments platform at Acme together in 2021; Alice is hiring a payments lead.",
+        author=ALICE, author_name="Alice Martin", subject="Looking for a payments lead",
+        body="Hi Rita,\n\nDo you know anyone who has run a payments team? I'd love an intro.\n\nAlice",
+        **kwargs)
+
+
+def is_consent_request(m):
+    """The first message a party gets: it asks (a reply address with a token) and
+    replies to nothing."""
+    return "intro+" in str(m["Reply-To"]) and m["In-Reply-To"] is None
+
+
+def consent_requests():
+    with mt.Mailbox("alice") as a, mt.Mailbox("bob") as b:
+        [to_alice] = a.wait_for(is_consent_request)
+        [to_bob] = b.wait_for(is_consent_request)
+    return to_alice, to_bob
+
+
+def everything(user):
+    with mt.Mailbox(user) as box:
+        return box.messages()
+
+
+def test_yes_and_yes_make_one_introduction(broker):
+    send(forward_from_alice_to_bob())
+    with mt.Mailbox("referrer") as r:
+        [ack] = r.wait_for(subject_has("Looking for a payments lead"))
+    to_alice, to_bob = consent_requests()
+
+    # Each party gets an individual message, with its own reply token, never the other's address.
+    assert str(to_alice["To"]) == "Alice Martin <alice@example.test>"
+    assert "Bob Stone" in str(to_alice["Subject"])
+    assert BOB not in to_alice.as_string() and ALICE not in to_bob.as_string()
+    assert to_alice["Reply-To"].addresses[0].addr_spec != to_bob["Reply-To"].addresses[0].addr_spec
+    assert to_alice["Reply-To"].addresses[0].addr_spec.startswith("intro+")
+    assert to_alice["Auto-Submitted"] == "auto-generated"
+    assert "payments platform at Acme" in to_bob.get_content()
+    ref = str(to_alice["X-Mailbroker-Ref"])
+    assert ref in str(ack["Subject"])
+
+    send(reply(to_alice, ALICE, "Yes, happy to! I lead hiring for the payments team.", sender_name="Alice Martin"))
+    with mt.Mailbox("alice") as a:
+        a.wait_for(subject_has("Re: Introduction to"))
+    send(reply(to_bob, BOB, "Oui, avec plaisir.", sender_name="Bob Stone"))
+
+    for user in ("alice", "bob", "referrer"):
+        with mt.Mailbox(user) as box:
+            [intro] = box.wait_for(subject_has("Introduction: "))
+        assert {a.addr_spec for a in intro["To"].addresses} == {ALICE, BOB}
+        assert [a.addr_spec for a in intro["Cc"].addresses] == [REFERRER]
+        assert "I lead hiring for the payments team." in intro.get_content()
+        assert "payments platform at Acme" in intro.get_content()
+    broker.settled()
+    with mt.Mailbox("intro") as box:
+        assert box.count("INBOX") == 0
+        assert box.count("mailbroker/processed") == 3
+        assert box.count("mailbroker/quarantine") == 0
+    assert sum("Introduction: " in str(m["Subject"]) for m in everything("alice")) == 1
+    shown = broker.cli("show", ref)
+    assert shown.returncode == 0 and "introduced" in shown.stdout
+
+
+def test_a_no_means_no_introduction_and_a_neutral_word(broker):
+    send(forward_from_alice_to_bob())
+    to_alice, to_bob = consent_requests()
+    send(reply(to_alice, ALICE, "Yes please"))
+    with mt.Mailbox("alice") as a:
+        a.wait_for(subject_has("Re: Introduction to"))
+    send(reply(to_bob, BOB, "No thanks, not at the moment."))
+    with mt.Mailbox("referrer") as r:
+        [declined] = r.wait_for(subject_has("not going ahead"))
+    assert "Bob Stone" in declined.get_content()
+    with mt.Mailbox("alice") as a:
+        [closed] = a.wait_for(subject_has("not going ahead"))
+    assert "declin" not in closed.get_content().lower() and BOB not in closed.as_string()
+    broker.settled()
+    for user in ("alice", "bob", "referrer"):
+        assert not any("Introduction: " in str(m["Subject"]) for m in everything(user))
+
+
+@pytest.mark.parametrize("broker", [{"reminder_after": "3s", "expire_after": "7s", "poll_interval": "1s"}],
+                         indirect=True)
+def test_silence_gets_one_reminder_then_expires(broker):
+    send(forward_from_alice_to_bob())
+    to_alice, _ = consent_requests()
+    send(reply(to_alice, ALICE, "Yes"))
+    with mt.Mailbox("bob") as b:
+        [reminder] = b.wait_for(subject_has("Reminder"), timeout=15)
+    with mt.Mailbox("referrer") as r:
+        [expired] = r.wait_for(subject_has("expired"), timeout=20)
+    assert "Bob Stone" in expired.get_content()
+    with mt.Mailbox("alice") as a:
+        a.wait_for(subject_has("not going ahead"))
+    broker.settled()
+    assert not any("Reminder" in str(m["Subject"]) for m in everything("alice"))  # alice had answered
+    assert sum("Reminder" in str(m["Subject"]) for m in everything("bob")) == 1
+    assert reminder["In-Reply-To"] is not None
+
+
+def test_request_without_target_gets_an_error_and_nothing_else(broker):
+    send(gmail_forward("Could you help Alice? She is great.", author=ALICE, author_name="Alice Martin",
+                       subject="Intro?", body="Hello Rita, can you introduce me to someone?"))
+    with mt.Mailbox("referrer") as r:
+        [error] = r.wait_for(subject_has("not sent"))
+    assert "whom to introduce" in error.get_content()
+    assert "Introduce: " in error.get_content()  # the accepted form is shown
+    broker.settled()
+    assert everything("alice") == [] and everything("bob") == []
+
+
+def test_stranger_gets_nothing_at_all(broker):
+    stranger_request = forward_from_alice_to_bob(referrer=mt.address("stranger"))
+    send(stranger_request)
+    with mt.Mailbox("intro") as box:
+        box.wait_for(folder="mailbroker/quarantine")
+    broker.settled()
+    for user in ("stranger", "alice", "bob", "referrer"):
+        assert everything(user) == [], user
+    assert broker.query("SELECT COUNT(*) FROM outbox")[0][0] == 0
+    assert "not an allowed referrer" in broker.log_text()
+
+
+def test_reply_from_the_wrong_sender_does_not_count(broker):
+    send(forward_from_alice_to_bob())
+    to_alice, to_bob = consent_requests()
+    send(reply(to_alice, ALICE, "Yes"))
+    forged = reply(to_bob, CAROL, "Yes")  # carol got hold of bob's message and answers for him
+    send(forged)
+    with mt.Mailbox("intro") as box:
+        box.wait_for(folder="mailbroker/quarantine")
+    broker.settled()
+    assert not any("Introduction: " in str(m["Subject"]) for m in everything("alice"))
+    assert everything("carol") == []
+    send(reply(to_bob, BOB, "Yes"))
+    with mt.Mailbox("alice") as a:
+        a.wait_for(subject_has("Introduction: "))
+
+
+def test_a_restart_in_the_middle_completes_the_referral(broker):
+    send(forward_from_alice_to_bob())
+    to_alice, to_bob = consent_requests()
+    broker.settled()
+    assert broker.stop() == 0
+    send(reply(to_alice, ALICE, "Sure, yes"))  # arrives while the broker is down
+    send(reply(to_bob, BOB, "Yes"))
+    time.sleep(1)
+    broker.start()
+    for user in ("alice", "bob", "referrer"):
+        with mt.Mailbox(user) as box:
+            box.wait_for(subject_has("Introduction: "))
+    broker.settled()
+
+
+def test_french_direct_request_gets_french_messages(broker):
+    send(direct_request("Présenter : Alice Martin <alice@example.test>\nÀ : Bob Stone <bob@example.test>\n"
+                        "Pourquoi : nous avons travaillé ensemble chez Acme.", subject="Mise en relation"))
+    to_alice, to_bob = consent_requests()
+    assert "Mise en relation avec Bob Stone" in str(to_alice["Subject"])
+    assert "travaillé ensemble chez Acme" in to_bob.get_content()
+
+
+def test_forward_as_attachment(broker):
+    original = direct_request("Hi Rita, could you introduce me to a payments lead?", subject="Intro?")
+    original.replace_header("From", "Alice Martin <alice@example.test>")
+    send(attached_forward("Please introduce Alice to Bob Stone <bob@example.test>, my former co-founder.",
+                          original))
+    to_alice, to_bob = consent_requests()
+    assert "former co-founder" in to_alice.get_content()
+
+
+def test_check_config_names_the_bad_key(tmp_path):
+    b = Broker(tmp_path)
+    b.config.write_text(b.config.read_text().replace("security: none", "security: ssl", 1))
+    result = b.cli("check-config")
+    assert result.returncode != 0
+    assert "imap.security" in result.stderr and "tls" in result.stderr

@@ -1,0 +1,355 @@
+"""Replies: tokens, the fresh text of a reply, and the answer in it.
+
+The property that matters most: no reply that is not a clear consent is read as yes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailbroker import mailtext
+from mailbroker.model import Answer
+from mailbroker.replies import Reply, classify, fresh_text, read_reply, reply_tokens
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replies"
+CORPUS = Path(os.environ.get("MAILBROKER_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+BROKER = "intro@broker.test"
+
+YES, NO, STOP, UNCLEAR = Answer.YES, Answer.NO, Answer.STOP, Answer.UNCLEAR
+
+
+def load(name: str):
+    return mailtext.parse((FIXTURES / name).read_bytes())
+
+
+# --- Whole replies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, answer, note",
+    [
+        ("gmail_en_yes_with_note.eml", YES, "I lead the litigation team at Globex, happy to talk."),
+        ("gmail_fr_oui.eml", YES, ""),
+        ("iphone_sure.eml", YES, ""),
+        ("no_problem_happy_to.eml", YES, ""),
+        ("signature_yes_please.eml", YES, "John sounds great."),
+        ("outlook_html_oui.eml", YES, "Je connais bien le secteur de Jean."),
+        ("no_thanks.eml", NO, "I'm not taking on mentees right now."),
+        ("non_merci_outlook_fr.eml", NO, "je ne prends plus de nouveaux clients cette année."),
+        ("not_interested_outlook_en.eml", NO, "sorry."),
+        ("stop_fr.eml", STOP, "Merci de ne plus me contacter."),
+    ],
+)
+def test_read_reply_fixtures(name, answer, note):
+    reply = read_reply(load(name))
+    assert isinstance(reply, Reply)
+    assert (reply.answer, reply.note) == (answer, note)
+    assert ">" not in reply.fresh_text
+    assert "wrote" not in reply.fresh_text and "écrit" not in reply.fresh_text
+
+
+def test_unclear_reply_keeps_the_whole_fresh_text_as_note():
+    reply = read_reply(load("question_unclear.eml"))
+    assert reply.answer is UNCLEAR
+    assert reply.note == reply.fresh_text
+    assert "who is John exactly?" in reply.note
+    assert "Reply yes or no" not in reply.fresh_text
+
+
+def test_signature_and_phone_footer_are_not_fresh_text():
+    assert read_reply(load("signature_yes_please.eml")).fresh_text == "Yes please, John sounds great."
+    assert read_reply(load("iphone_sure.eml")).fresh_text == "Sure!"
+    assert read_reply(load("stop_fr.eml")).fresh_text == "Merci de ne plus me contacter."
+
+
+# --- Tokens -------------------------------------------------------------------------------------------
+
+
+def _headers(**headers) -> mailtext.EmailMessage:
+    raw = "".join(f"{k.replace('_', '-')}: {v}\n" for k, v in headers.items()) + "\nhi\n"
+    return mailtext.parse(raw.encode())
+
+
+def test_token_from_delivered_to():
+    msg = _headers(Delivered_To="intro+Kq3vT9xWmZp2@broker.test", To="Someone <someone@else.test>")
+    assert reply_tokens(msg, BROKER) == ["Kq3vT9xWmZp2"]
+
+
+def test_tokens_from_every_header_once_in_order():
+    msg = _headers(
+        Delivered_To="intro+AAAAbbbb1111@broker.test",
+        X_Original_To="intro+AAAAbbbb1111@broker.test",
+        To='"Intro" <INTRO+CCCCdddd2222@Broker.TEST>',
+        Cc="other <intro+EEEE_ffff-33@broker.test>, x@y.test",
+    )
+    assert reply_tokens(msg, BROKER) == ["AAAAbbbb1111", "CCCCdddd2222", "EEEE_ffff-33"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "intro+short@broker.test",  # fewer than 8 characters
+        "intro+bad$token99@broker.test",  # characters outside [A-Za-z0-9_-]
+        "intro+Kq3vT9xWmZp2@other.test",  # another domain
+        "introx+Kq3vT9xWmZp2@broker.test",  # another local part
+        "intro@broker.test",  # no token
+    ],
+)
+def test_tokens_ignored(address):
+    assert reply_tokens(_headers(To=address), BROKER) == []
+
+
+def test_token_with_a_tagged_broker_address():
+    assert reply_tokens(_headers(To="intro+Kq3vT9xWmZp2@broker.test"), "intro+ignored@broker.test") == ["Kq3vT9xWmZp2"]
+
+
+# --- Fresh text ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, fresh",
+    [
+        ("Yes please\n\nOn Tue, Apr 2, 2024 at 10:31 AM Intro <intro@b.test> wrote:\n> question", "Yes please"),
+        # wrapped over two and three lines
+        ("Yes\n\nOn Tue, Apr 2, 2024 at 10:31 AM Intro Broker <intro@b.test>\nwrote:\n\n> question", "Yes"),
+        ('Oui\n\nLe 4 janv. 2016 19:03, "Intro Broker"\n<intro@b.test>\na écrit :\n\n> question', "Oui"),
+        ("Oui avec plaisir\n\nLe mar. 2 avr. 2024 à 10:31, Intro <intro@b.test> a écrit :\n> q", "Oui avec plaisir"),
+        ("Sounds good.\nOn Tue, 3 May 2022, Jane <j@x.test> wrote:\n> q", "Sounds good."),
+        ("Ja\n\nAm 28.10.2021 um 12:46 schrieb Intro <intro@b.test>:\n> q", "Ja"),
+        ("Yes\n\n---- On Tue, 22 Dec 2015 14:17:36 +0530 Intro <intro@b.test> wrote ----\nq", "Yes"),
+        # Outlook blocks, English and French, with and without the rule above them
+        ("No thanks\n\nFrom: Intro <intro@b.test>\nSent: Tuesday, April 2, 2024 10:31 AM\nTo: x\nSubject: q\n\nq", "No thanks"),
+        ("Non\n\n________________________________\nDe : Intro <intro@b.test>\nEnvoyé : mardi 2 avril\nÀ : x\nObjet : q\n\nq", "Non"),
+        ("Non\n\nDe : Intro<mailto:intro@b.test>\nEnvoyé le :jeudi 15 décembre 2016 09:35\nÀ : x\n\nq", "Non"),
+        ("OK\n\n-----Original Message-----\nFrom: Intro\nq", "OK"),
+        ("D'accord\n\n-------- Message d'origine --------\nDe : A B C <abc@abc.org>\nq", "D'accord"),
+        ("Sure\n\n---------- Forwarded message ---------\nFrom: x <x@x.test>\nq", "Sure"),
+        ("Sure\n\nBegin forwarded message:\n\n> From: x <x@x.test>", "Sure"),
+        # quotes, signatures, footers
+        ("> quoted first\nYes from me\n> more quote", "Yes from me"),
+        ("Yes please\n-- \nJane Doe\nCEO", "Yes please"),
+        ("Yes please\n--\nJane Doe", "Yes please"),
+        ("Sure!\n\nSent from my iPhone", "Sure!"),
+        ("Avec plaisir\n\nEnvoyé de mon iPhone", "Avec plaisir"),
+        ("Oui\n\nEnvoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>\n____\nFrom: x", "Oui"),
+        ("Yes\r\n\r\nGet Outlook for Android", "Yes"),
+        # a dash in a sentence is not a signature
+        ("Yes -- absolutely, go ahead.", "Yes -- absolutely, go ahead."),
+        # bottom-posted: nothing above the quote
+        ("On Tue, Apr 2, 2024 at 10:31 AM Intro <intro@b.test> wrote:\n> Would you?\n\nYes, happy to.\n\n-- \nJane", "Yes, happy to."),
+        ("", ""),
+        ("   \n\n", ""),
+    ],
+)
+def test_fresh_text(text, fresh):
+    assert fresh_text(text) == fresh
+
+
+# --- Classification: the labelled table ----------------------------------------------------------------
+
+LABELLED = [
+    # English yes
+    ("yes", YES), ("Yes!", YES), ("Yes please", YES), ("yes, please", YES), ("YES", YES), ("Yep", YES),
+    ("Sure", YES), ("Sure thing!", YES), ("Of course", YES), ("Happy to!", YES), ("Happy to help", YES),
+    ("ok", YES), ("Okay", YES), ("OK, sounds good", YES), ("Absolutely!", YES), ("Definitely", YES),
+    ("I'd be happy to meet him.", YES), ("I would love to", YES), ("Go ahead", YES), ("Please do", YES),
+    ("Count me in", YES), ("👍", YES), ("Hi Claire,\n\nYes, happy to.\n\nBest,\nJane", YES),
+    ("Thanks for thinking of me, yes!", YES), ("Oh yes!", YES), ("No problem, happy to!", YES),
+    ("No worries, go ahead", YES), ("Yes — I lead the litigation team at X", YES),
+    ("Yes! When should we meet?", YES), ("There is no rush, happy to help", YES),
+    # French yes
+    ("Oui", YES), ("oui !", YES), ("Oui avec plaisir", YES), ("Oui, avec plaisir !", YES), ("D'accord", YES),
+    ("D’accord, volontiers.", YES), ("Avec plaisir", YES), ("Volontiers", YES), ("OK pour moi", YES),
+    ("Bien sûr !", YES), ("Je veux bien", YES), ("Ça marche", YES), ("Allez-y", YES),
+    ("Non, pas de souci, allez-y", YES), ("Bonjour, oui volontiers", YES), ("Pas de problème, avec plaisir", YES),
+    ("Oui merci, je connais bien son travail.", YES),
+    # English no
+    ("no", NO), ("No.", NO), ("No thanks", NO), ("No, thank you", NO), ("Nope", NO), ("not interested", NO),
+    ("Not interested, sorry.", NO), ("I'd rather not", NO), ("Not now", NO), ("Not right now, maybe later", NO),
+    ("I'll pass", NO), ("Thanks, but no.", NO), ("Definitely not", NO), ("Of course not", NO),
+    ("Unfortunately not, I'm swamped.", NO), ("I don't want to be introduced.", NO), ("👎", NO),
+    ("Well, no.", NO), ("Not a good time, sorry", NO),
+    # French no
+    ("Non", NO), ("Non merci", NO), ("non, merci", NO), ("Pas intéressé", NO), ("Pas intéressée, désolée", NO),
+    ("Pas pour le moment", NO), ("Pas maintenant", NO), ("Je préfère ne pas", NO), ("Je ne veux pas", NO),
+    ("Pas d'accord", NO), ("Bien sûr que non", NO), ("Malheureusement non", NO), ("Ce n'est pas le bon moment", NO),
+    ("Merci mais non", NO),
+    # stop
+    ("Stop", STOP), ("STOP.", STOP), ("unsubscribe", STOP), ("Please remove me from your list", STOP),
+    ("Never contact me again.", STOP), ("Don't contact me again", STOP), ("Ne plus me contacter", STOP),
+    ("Merci de ne plus me contacter.", STOP), ("Désabonnez-moi", STOP), ("Me désinscrire svp", STOP),
+    ("No. Stop emailing me.", STOP), ("Arrêtez", STOP),
+    # unclear: doubt, conditions, questions, mixed, nothing
+    ("", UNCLEAR), ("Hi Claire,", UNCLEAR), ("Thanks!", UNCLEAR), ("Merci", UNCLEAR), ("Maybe", UNCLEAR),
+    ("Maybe later", UNCLEAR), ("I'm not sure", UNCLEAR), ("Not sure yet", UNCLEAR), ("Let me think about it", UNCLEAR),
+    ("Who is this?", UNCLEAR), ("Yes?", UNCLEAR), ("Sure, who is she?", UNCLEAR), ("Sure, but who is John exactly?", UNCLEAR),
+    ("Can you tell me more about him?", UNCLEAR), ("Yes but not before May", UNCLEAR), ("Yes if he pays for lunch", UNCLEAR),
+    ("I'd love to but I'm too busy right now", UNCLEAR), ("Yes. Stop sending me these though", UNCLEAR),
+    ("Yes and no", UNCLEAR), ("No problem", UNCLEAR), ("I'm sure it'll be fine", UNCLEAR),
+    ("I can stop by next week", UNCLEAR), ("Peut-être", UNCLEAR), ("Je ne suis pas sûr", UNCLEAR),
+    ("Oui mais qui est-ce ?", UNCLEAR), ("Je vais réfléchir", UNCLEAR), ("Ça dépend de ce qu'il cherche", UNCLEAR),
+    ("Pourquoi pas, mais de quoi s'agit-il ?", UNCLEAR), ("Oui, si ça peut l'aider", UNCLEAR),
+    ("Je reviens vers vous la semaine prochaine", UNCLEAR), ("Who are you and how did you get my address?", UNCLEAR),
+    ("I am out of the office until Monday.", UNCLEAR), ("I don't know him.", UNCLEAR),
+    ("Ok but what is this about?", UNCLEAR), ("Non... enfin, peut-être, avec plaisir ?", UNCLEAR),
+    (
+        "Thanks for your message. I have been thinking about what you wrote and about the "
+        "project in general, and I wonder whether this is the right moment for me, given "
+        "everything that is going on at work and at home. I would like to know more about "
+        "what John is looking for first. Could you tell me? If it is what I think, then yes.",
+        UNCLEAR,
+    ),
+]
+
+
+@pytest.mark.parametrize("text, answer", LABELLED)
+def test_labelled_replies(text, answer):
+    assert classify(text)[0] is answer
+
+
+def test_labelled_table_is_large_and_has_zero_false_yes():
+    assert len(LABELLED) >= 60
+    false_yes = [text for text, answer in LABELLED if answer is not YES and classify(text)[0] is YES]
+    assert false_yes == []
+    languages = {"en": 0, "fr": 0}
+    for text, _ in LABELLED:
+        languages["fr" if re.search(r"[éèàçù]|\b(oui|non|pas|merci)\b", text, re.I) else "en"] += 1
+    assert min(languages.values()) >= 25
+
+
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ("Yes — I lead the litigation team at X", "I lead the litigation team at X"),
+        ("yes", ""),
+        ("Yes, happy to. I run the Paris office.", "I run the Paris office."),
+        ("Hi Jean, yes please! I know his work.", "I know his work."),
+        ("Bonjour Marie,\nOui, avec plaisir ! Je dirige l'équipe data chez Acme.\nCordialement,\nPaul",
+         "Je dirige l'équipe data chez Acme."),
+        ("No problem, happy to!", ""),
+        ("No thanks. I am happy at Acme.", "I am happy at Acme."),
+        ("Yes please\n\nJane Doe\nHead of Data", ""),
+    ],
+)
+def test_note_is_the_text_without_the_answer(text, note):
+    assert classify(text)[1] == note
+
+
+def test_only_the_first_sentences_decide():
+    text = "Yes, happy to. " + "I lead a team of twelve. " * 10 + "No, really, it is fine."
+    assert classify(text)[0] is YES
+
+
+def test_a_yes_buried_in_a_long_text_is_unclear():
+    text = "I read your message. " * 20 + "Yes."
+    assert classify(text)[0] is UNCLEAR
+
+
+# --- Properties ---------------------------------------------------------------------------------------
+
+_words = st.sampled_from([
+    "yes", "no", "not", "oui", "non", "pas", "sure", "maybe", "stop", "happy to", "d'accord", "problem",
+    "?", "!", ",", ".", "\n", "> ", "-- \n", "On Mon, 1 Jan 2024, A <a@b.test> wrote:\n", "Le 1 janv. 2024, A a écrit :\n",
+    "From: A <a@b.test>\nSent: x\n", "Sent from my iPhone\n", "👍", "👎", " ", "but", "mais", "never contact me",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_classify_and_fresh_text_never_raise(text):
+    fresh = fresh_text(text)
+    assert isinstance(fresh, str)
+    answer, note = classify(text)
+    assert answer in Answer and isinstance(note, str)
+    assert classify(fresh)[0] in Answer
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_words, st.text(max_size=8)), max_size=30))
+def test_classify_never_raises_on_reply_like_text(pieces):
+    text = " ".join(pieces)
+    answer, note = classify(fresh_text(text))
+    assert answer in Answer
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_words, st.text(max_size=8)), max_size=30), st.sampled_from(["Maybe.", "Not sure.", "Peut-être.", "Who is he?"]))
+def test_a_doubt_first_is_never_a_yes(pieces, doubt):
+    assert classify(doubt + " " + " ".join(pieces))[0] is not YES
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_read_reply_never_raises_on_arbitrary_bytes(raw):
+    msg = mailtext.parse(raw)
+    assert read_reply(msg).answer in Answer
+    assert isinstance(reply_tokens(msg, BROKER), list)
+
+
+# --- Public corpora -----------------------------------------------------------------------------------
+
+CRISP_REPLIES = CORPUS / "crisp-oss+email-reply-parser" / "test" / "fixtures"
+COMMON_FIRST_FRAGMENT = "Fusce bibendum, quam hendrerit sagittis tempor"
+
+
+@pytest.mark.skipif(not CRISP_REPLIES.exists(), reason="public corpus not present")
+@pytest.mark.parametrize(
+    "name",
+    ["email_fr_multiline", "email_french_2", "email_french_dash_separator", "email_ios_outlook_fr",
+     "email_10", "email_11", "email_tricky_5_mixed_languages"],
+)
+def test_french_corpus_replies_keep_only_the_first_fragment(name):
+    fresh = fresh_text((CRISP_REPLIES / f"{name}.txt").read_text())
+    assert fresh.startswith(COMMON_FIRST_FRAGMENT)
+    assert fresh.endswith("Fusce sed odio id arcu varius aliquet nec nec nibh.")
+
+
+TRIMMER = CORPUS / "discourse+email_reply_trimmer" / "test"
+
+
+@pytest.mark.skipif(not TRIMMER.exists(), reason="public corpus not present")
+def test_discourse_trimmer_corpus():
+    """discourse's trimmed outputs; it keeps interleaved quotes, which we drop, so a
+    handful of its cases differ by design."""
+    def norm(text):
+        return re.sub(r"\s+", " ", text).strip()
+
+    total = ok = 0
+    for email in sorted((TRIMMER / "emails").iterdir()):
+        expected = TRIMMER / "trimmed" / email.name
+        if expected.exists():
+            total += 1
+            ok += norm(fresh_text(email.read_text())) == norm(expected.read_text())
+    assert ok / total >= 0.8, f"{ok}/{total}"
+
+
+GITHUB = CORPUS / "github+email_reply_parser"
+
+
+@pytest.mark.skipif(not GITHUB.exists(), reason="public corpus not present")
+@pytest.mark.parametrize(
+    "name, fresh",
+    [
+        ("email_iPhone.txt", "Here is another email"),
+        ("email_BlackBerry.txt", "Here is another email"),
+        ("email_multi_word_sent_from_my_mobile_device.txt", "Here is another email"),
+        ("email_2_1.txt", "Outlook with a reply"),
+        ("email_1_4.txt", "Awesome! I haven't had another problem with it."),
+        ("correct_sig.txt", "this is an email with a correct -- signature."),
+    ],
+)
+def test_github_reply_corpus(name, fresh):
+    assert fresh_text((GITHUB / "test" / "emails" / name).read_text()) == fresh
+
+
+def test_expected_json_is_readable_when_present():
+    path = GITHUB / "EXPECTED_from_tests.json"
+    if path.exists():
+        assert json.loads(path.read_text())
