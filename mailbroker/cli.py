@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, resolve_secrets=args.needs_secrets)
     except ConfigError as error:
         print(f"mailbroker: invalid configuration in {args.config}:\n{error}", file=sys.stderr)
         return 2
@@ -29,15 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mailbroker {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    def command(name: str, function, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, function, help_text: str, needs_secrets: bool = False) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--config", "-c", default=DEFAULT_CONFIG,
                          help=f"the YAML configuration file (default {DEFAULT_CONFIG})")
-        sub.set_defaults(command=function)
+        sub.set_defaults(command=function, needs_secrets=needs_secrets)
         return sub
 
-    command("run", _run, "run the daemon in the foreground, logging to stderr")
-    command("check-config", _check_config, "validate the configuration file and exit")
+    command("run", _run, "run the daemon in the foreground, logging to stderr", needs_secrets=True)
+    command("check-config", _check_config, "validate the configuration file (passwords included) and exit",
+            needs_secrets=True)
     listing = command("list", _list, "list referrals, newest first")
     listing.add_argument("--state", choices=[s.value for s in State], help="only referrals in this state")
     show = command("show", _show, "show one referral and its timeline")

@@ -250,8 +250,13 @@ def _password_from_env(name: str) -> str:
     return value
 
 
-def _resolve_password(section: _Authenticated, required: bool) -> SecretStr | None:
-    """Exactly one source when `required`; the resolved secret, or None when none is given."""
+def _resolving(info: ValidationInfo) -> bool:
+    return (info.context or {}).get("resolve_secrets", True)
+
+
+def _resolve_password(section: _Authenticated, required: bool, resolve: bool = True) -> SecretStr | None:
+    """Exactly one source when `required`; the resolved secret, or None when none is given.
+    Without `resolve` (commands that only read the state) the source is checked, not read."""
     given = [key for key in _PASSWORD_KEYS if getattr(section, key) is not None]
     if len(given) > 1:
         raise _KeyedError(
@@ -266,6 +271,8 @@ def _resolve_password(section: _Authenticated, required: bool) -> SecretStr | No
                 "no password given — add exactly one of password, password_file or password_env, "
                 f'e.g. "password_env: MAILBROKER_{section.SECTION.upper()}_PASSWORD"',
             )
+        return None
+    if not resolve:
         return None
     if section.password_file is not None:
         return SecretStr(_password_from_file(section.password_file))
@@ -362,8 +369,8 @@ class ImapSettings(_Authenticated):
     folders: FoldersSettings = Field(default_factory=FoldersSettings)
 
     @model_validator(mode="after")
-    def _password(self) -> ImapSettings:
-        self._set_password(_resolve_password(self, required=True))
+    def _password(self, info: ValidationInfo) -> ImapSettings:
+        self._set_password(_resolve_password(self, required=True, resolve=_resolving(info)))
         return self
 
 
@@ -374,7 +381,7 @@ class SmtpSettings(_Authenticated):
     host: str = Field(min_length=1, examples=["smtp.example.com"])
 
     @model_validator(mode="after")
-    def _password(self) -> SmtpSettings:
+    def _password(self, info: ValidationInfo) -> SmtpSettings:
         if self.username is None:
             given = next((key for key in _PASSWORD_KEYS if getattr(self, key) is not None), None)
             if given:
@@ -383,7 +390,8 @@ class SmtpSettings(_Authenticated):
                     'is set but username is not — add username (e.g. "username: intro@example.com"), '
                     f"or remove {given} to send without authentication",
                 )
-        self._set_password(_resolve_password(self, required=self.username is not None))
+        self._set_password(_resolve_password(self, required=self.username is not None,
+                                             resolve=_resolving(info)))
         return self
 
 
@@ -442,14 +450,16 @@ def _matches(entry: str, address: str, domain: str) -> bool:
 
 # --- loading ---------------------------------------------------------------------------
 
-def load_config(path: str | Path) -> Config:
-    """Read, parse and validate the config file; raise ConfigError listing every problem."""
+def load_config(path: str | Path, *, resolve_secrets: bool = True) -> Config:
+    """Read, parse and validate the config file; raise ConfigError listing every problem.
+    `resolve_secrets=False` leaves passwords unread, for commands that need no server."""
     path = Path(path).expanduser()
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(_not_a_mapping(path, data))
     try:
-        return Config.model_validate(data, context={"config_dir": path.absolute().parent})
+        return Config.model_validate(data, context={"config_dir": path.absolute().parent,
+                                                         "resolve_secrets": resolve_secrets})
     except ValidationError as exc:
         # `from None`: pydantic's own message echoes input values, passwords included.
         raise ConfigError([_problem(error) for error in exc.errors()]) from None

@@ -18,6 +18,8 @@ import logging
 import signal
 from datetime import datetime, timedelta
 
+from imapclient.exceptions import LoginError
+
 from .compose import Identity
 from .config import Config
 from .engine import Engine, utcnow
@@ -107,7 +109,13 @@ class Daemon:
         delay = self._reconnect_delay
         self._retry_imap_at = utcnow() + timedelta(seconds=delay)
         self._reconnect_delay = min(delay * 2, RECONNECT_LONGEST)
-        if not self._stopping.is_set():
+        if self._stopping.is_set():
+            return
+        if isinstance(error, LoginError):
+            s = self.config.imap
+            log.error("IMAP login as %s on %s:%s refused (%s): check imap.username and the password; "
+                      "retrying in %.0f s", s.username, s.host, s.port, error, delay)
+        else:
             log.warning("IMAP unavailable (%s: %s); retrying in %.0f s", type(error).__name__, error, delay)
 
     def _seconds_until_next_timer(self) -> float:

@@ -74,11 +74,15 @@ class Engine:
         if previous:
             return Fate(previous, "already handled")
         msg = mailtext.parse(raw)
-        decision, fate = self._route(msg)
+        try:
+            decision, fate = self._route(msg)
+        except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
+            log.exception("could not handle message %s", msg.get("Message-ID", "(no Message-ID)"))
+            decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
         with self.store.transaction():
             if decision is not None:
                 self._apply(decision)
-            self.store.mark_seen(digest, str(msg.get("Message-ID", "")), fate.folder, fate.reason, fate.ref,
+            self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
                                  self.clock())
         return fate
 
@@ -127,7 +131,7 @@ class Engine:
                                           f"not {party.person.address}: not counted", ref)
         reply = replies.read_reply(msg)
         note = reply.note if reply.answer is Answer.YES else reply.fresh_text
-        event = Answered(role, reply.answer, note, str(msg.get("Message-ID", "")))
+        event = Answered(role, reply.answer, note, mailtext.header_text(msg, "Message-ID"))
         decision = decide(referral, event, self.clock(), self.policy)
         return decision, Fate(PROCESSED, f"{role} answered {reply.answer}: {decision.reason}", ref)
 
@@ -144,8 +148,8 @@ class Engine:
             request_or_error = request
         if isinstance(request_or_error, IntakeError):
             error = request_or_error
-            out = refuse_request(referrer, error, subject=str(msg.get("Subject", "")),
-                                 message_id=str(msg.get("Message-ID", "")), policy=self.policy)
+            out = refuse_request(referrer, error, subject=mailtext.header_text(msg, "Subject"),
+                                 message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
             return Decision(None, (out,), reason=f"request refused: {error.code}"), \
                 Fate(PROCESSED, f"request from {referrer.address} refused: {error.code} {error.detail}".strip())
         event = self._started(request_or_error)

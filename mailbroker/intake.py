@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 
 from email_validator import EmailNotValidError, validate_email
@@ -379,7 +379,7 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
     lang = language_of("\n".join(note), forward.languages + _label_languages(note))
     labelled = _labelled_lines(note)
     # An explicit "Introduce:" line says who the requester is, even above a forward.
-    named = people_in(labelled.get("introduce", ""))
+    named = people_in(labelled.introduce or "")
     requester = named[0] if named else forward.author
     if requester is None:
         return IntakeError("no_requester", detail=forward.author_name, lang=lang)
@@ -394,7 +394,7 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
         context=context,
         subject=forward.subject or letter.subject,
         forwarded_text=forward.body,
-        lang=labelled.get("lang_value") or lang,
+        lang=labelled.lang or lang,
     )
 
 
@@ -417,21 +417,19 @@ def note_lines(note: str) -> list[str]:
     return kept
 
 
-def _label_index() -> dict[str, str]:
-    index = {}
+def _request_label_index() -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Folded request labels → their kind, and → the languages that use them."""
+    kinds: dict[str, str] = {}
+    languages: dict[str, set[str]] = {}
     for language in lexicon.LANGUAGES:
         for kind in ("introduce", "target", "context", "lang"):
             for label in getattr(language, f"{kind}_labels"):
-                index.setdefault(fold(label), kind)
-    return index
+                kinds.setdefault(fold(label), kind)
+                languages.setdefault(fold(label), set()).add(language.code)
+    return kinds, languages
 
 
-_REQUEST_LABELS = _label_index()
-_REQUEST_LABEL_LANGUAGES: dict[str, set[str]] = {}
-for _language in lexicon.LANGUAGES:
-    for _kind in ("introduce", "target", "context", "lang"):
-        for _label in getattr(_language, f"{_kind}_labels"):
-            _REQUEST_LABEL_LANGUAGES.setdefault(fold(_label), set()).add(_language.code)
+_REQUEST_LABELS, _REQUEST_LABEL_LANGUAGES = _request_label_index()
 
 _LABEL_RE = re.compile(r"^\s*[*_]*([^:：\n]{1,25}?)[*_\s]*[:：]\s*(.*)$")
 
@@ -446,25 +444,36 @@ def _request_label(line: str) -> tuple[str, str, str] | None:
     return (kind, match.group(2).strip(), label) if kind else None
 
 
-def _labelled_lines(lines: list[str]) -> dict:
-    """The values of the explicit request lines, by kind; the context may run on."""
-    found: dict = {"context": [], "labelled_rows": set()}
+@dataclass
+class _Labelled:
+    """What the explicit request lines of a note say."""
+
+    introduce: str | None = None
+    target: str | None = None
+    context: list[str] = field(default_factory=list)
+    lang: str | None = None
+    rows: set[int] = field(default_factory=set)  # the lines they take, context included
+
+
+def _labelled_lines(lines: list[str]) -> _Labelled:
+    """The values of the explicit request lines; the context may run on below its label."""
+    found = _Labelled()
     current = None
     for row, line in enumerate(lines):
         labelled = _request_label(line)
         if labelled:
             kind, value, _ = labelled
-            found["labelled_rows"].add(row)
+            found.rows.add(row)
             current = kind
             if kind == "context":
-                found["context"].append(value)
+                found.context.append(value)
             elif kind == "lang":
-                found["lang_value"] = _language_named(value)
-            else:
-                found.setdefault(kind, value)
+                found.lang = _language_named(value)
+            elif getattr(found, kind) is None:
+                setattr(found, kind, value)
         elif current == "context":
-            found["context"].append(line.strip())
-            found["labelled_rows"].add(row)
+            found.context.append(line.strip())
+            found.rows.add(row)
     return found
 
 
@@ -488,10 +497,10 @@ def _language_named(value: str) -> str | None:
 # --- The target ----------------------------------------------------------------------------------
 
 
-def _target(lines: list[str], labelled: dict, letter: Letter, requester: Person) -> Person | IntakeError:
+def _target(lines: list[str], labelled: _Labelled, letter: Letter, requester: Person) -> Person | IntakeError:
     """The person the referrer names in the note, or why none can be chosen."""
-    if "target" in labelled:
-        return _named_target(labelled["target"])
+    if labelled.target is not None:
+        return _named_target(labelled.target)
     candidates: list[Person] = []
     for line in lines:
         for person in prose_people(line):
@@ -617,7 +626,7 @@ def named_without_address(lines: list[str], requester: Person | None) -> str:
 # --- Context -------------------------------------------------------------------------------------
 
 
-def _context(lines: list[str], labelled: dict, parties: list[Person]) -> str:
+def _context(lines: list[str], labelled: _Labelled, parties: list[Person]) -> str:
     """What the referrer says about the parties, ready to be quoted to them.
 
     An explicit "Why:" wins; otherwise the note's prose, without the request lines and
@@ -625,13 +634,13 @@ def _context(lines: list[str], labelled: dict, parties: list[Person]) -> str:
     context is shown to each party before both agreed, and neither may see the
     other's address yet.
     """
-    if labelled["context"]:
-        kept = labelled["context"]
+    if labelled.context:
+        kept = labelled.context
     else:
         kept = [
             line
             for row, line in enumerate(lines)
-            if row not in labelled["labelled_rows"] and not _only_names(line)
+            if row not in labelled.rows and not _only_names(line)
         ]
     kept = strip_courtesy(kept)
     scrubbed = [scrub_addresses(line, parties) for line in kept]
@@ -683,13 +692,13 @@ def name_from_address(address: str) -> str:
 def _from_explicit(letter: Letter, text: str) -> ReferralRequest | IntakeError:
     lines = note_lines(text)
     labelled = _labelled_lines(lines)
-    lang = labelled.get("lang_value") or language_of("\n".join(lines), _label_languages(lines))
+    lang = labelled.lang or language_of("\n".join(lines), _label_languages(lines))
     requester, target = None, None
     one_line = None
-    if "introduce" in labelled:
-        people = people_in(labelled["introduce"])
+    if labelled.introduce is not None:
+        people = people_in(labelled.introduce)
         if not people:
-            name = clean_name(labelled["introduce"])
+            name = clean_name(labelled.introduce)
             return IntakeError("no_requester", detail=name, lang=lang)
         requester = people[0]
     else:
@@ -697,7 +706,7 @@ def _from_explicit(letter: Letter, text: str) -> ReferralRequest | IntakeError:
         if one_line is None:
             return IntakeError("no_requester", lang=lang)
         requester, target = one_line[0], one_line[1]
-        labelled["labelled_rows"].add(one_line[2])
+        labelled.rows.add(one_line[2])
     if target is None:
         found = _target(lines, labelled, letter, requester)
         if isinstance(found, IntakeError):

@@ -205,6 +205,8 @@ EN = Language(
             "with pleasure", "i agree", "agreed", "i accept", "i'm in", "i am in",
             "i'm interested", "i am interested", "works for me",
             "fine by me", "fine with me", "please introduce", "please connect",
+            "i'd like that", "i would like that", "that would be great", "would be great",
+            "great", "perfect", "excellent", "that works", "with great pleasure",
             "👍", "✅", "👌",
         ),
         no=(
@@ -215,7 +217,7 @@ EN = Language(
             "i'll pass", "i will pass", "i pass", "pass on this", "i decline",
             "decline", "i must decline", "don't want", "do not want",
             "not a good fit", "not a fit", "no need", "unfortunately not",
-            "not keen", "not this time", "absolutely not", "of course not",
+            "not keen", "not this time", "not really", "pass", "absolutely not", "of course not",
             "certainly not", "definitely not", "not at all", "not a good time",
             "not the right time", "bad timing", "but no", "sadly no", "so no",
             "thanks but no", "👎",
@@ -244,7 +246,7 @@ EN = Language(
             "know more", "learn more", "hear more", "more about", "first",
             "who is", "who's", "what is", "what's", "what does", "if", "unless",
             "only if", "but", "however", "though", "although", "let me check",
-            "get back to you", "probably",
+            "get back to you", "probably", "pass",
         ),
         greetings=(
             "hi", "hello", "hey", "dear", "good morning", "good afternoon",
@@ -255,7 +257,7 @@ EN = Language(
             "cheers", "thanks", "thank you", "many thanks", "all the best",
             "sincerely", "yours", "talk soon", "best wishes",
         ),
-        interjections=("oh", "ah", "well", "so", "and", "then"),
+        interjections=("oh", "ah", "well", "so", "and", "then", "actually", "i mean"),
         conjunctions=("and", "or", "but"),
     ),
 )
@@ -351,7 +353,8 @@ FR = Language(
             "certainement", "évidemment", "ravi", "ravie", "ce sera avec plaisir",
             "je suis partant", "je suis partante", "partant", "partante",
             "ça m'intéresse", "je suis intéressé", "je suis intéressée", "oui bien sûr",
-            "c'est bon pour moi", "bon pour moi",
+            "c'est bon pour moi", "bon pour moi", "avec grand plaisir", "parfait",
+            "super", "génial", "très bien", "c'est parfait", "ça me va très bien",
         ),
         no=(
             "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
@@ -362,7 +365,7 @@ FR = Language(
             "je ne suis pas intéressée", "je ne veux pas", "veux pas",
             "je passe mon tour", "je passe", "malheureusement non",
             "plutôt pas", "très peu pour moi", "je refuse", "non désolé",
-            "non désolée", "pas d'accord", "absolument pas", "certainement pas",
+            "non désolée", "pas vraiment", "pas d'accord", "absolument pas", "certainement pas",
             "bien sûr que non", "surtout pas", "pas du tout", "pas le bon moment",
             "je ne peux pas", "je ne souhaite pas", "ne souhaite pas", "mais non",
             "donc non",
@@ -403,7 +406,7 @@ FR = Language(
             "bonne soirée", "amicalement", "bises", "belle journée", "salutations",
             "sincères salutations",
         ),
-        interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et"),
+        interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et", "enfin", "en fait"),
         conjunctions=("et", "ou", "mais"),
     ),
 )

@@ -447,13 +447,11 @@ def fold_with_positions(text: str) -> tuple[str, list[int]]:
 # --- Text landmarks ------------------------------------------------------------------------------
 
 
-def _index(attribute: str, *, sub: str | None = None) -> dict[str, set[str]]:
+def _index(attribute: str) -> dict[str, set[str]]:
     """Folded lexicon entries → the codes of the languages that use them."""
     index: dict[str, set[str]] = {}
     for language in lexicon.LANGUAGES:
-        table = getattr(language, attribute)
-        entries = table.get(sub, ()) if sub else table
-        for entry in entries:
+        for entry in getattr(language, attribute):
             index.setdefault(fold(entry).strip(), set()).add(language.code)
     return index
 
@@ -471,11 +469,17 @@ def _fold_label(label: str) -> str:
     return re.sub(r"\s+", " ", fold(label)).strip(" *_")
 
 
+def _label_languages() -> dict[str, set[str]]:
+    languages: dict[str, set[str]] = {}
+    for language in lexicon.LANGUAGES:
+        for entries in language.header_labels.values():
+            for entry in entries:
+                languages.setdefault(_fold_label(entry), set()).add(language.code)
+    return languages
+
+
 HEADER_LABELS = _label_index()  # folded label → field
-LABEL_LANGUAGES: dict[str, set[str]] = {}
-for _field in ("from", "to", "cc", "date", "subject", "reply_to"):
-    for _label, _codes in _index("header_labels", sub=_field).items():
-        LABEL_LANGUAGES.setdefault(_fold_label(_label), set()).update(_codes)
+LABEL_LANGUAGES = _label_languages()  # folded label → the languages that write it
 
 _SEPARATORS = sorted(
     [(p, "forward", c) for p, c in _index("forward_separators").items()]

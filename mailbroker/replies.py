@@ -181,9 +181,8 @@ _YES, _NO, _STOP, _STOP_ALONE = _phrases("yes"), _phrases("no"), _phrases("stop"
 _FIGURES, _HEDGES, _GREETING_PHRASES = _phrases("figures"), _phrases("hedges"), _phrases("greetings")
 _NEGATORS = {words[0] for words in _phrases("negators") if len(words) == 1}
 _GREETING_WORDS = {words[0] for words in _GREETING_PHRASES}
-_LEAD_WORDS = _GREETING_WORDS | {
-    word for kind in ("interjections", "conjunctions") for words in _phrases(kind) for word in words
-}
+# What may come before a one-word answer in its clause: "Hi Jean, yes", "Oh yes", "and no".
+_LEAD_PHRASES = _GREETING_PHRASES + _phrases("interjections") + _phrases("conjunctions")
 
 _MASK = "\x00"  # stands for a figure of speech, so that its words match nothing else
 
@@ -212,7 +211,6 @@ class _Sentence:
     negated_yes: bool  # "not sure", "pas d'accord" turned around
     hedge: bool
     question: bool
-    words: int
 
 
 def _clause_end_re() -> re.Pattern[str]:
@@ -235,7 +233,11 @@ def _read_sentence(sentence: str) -> _Sentence:
     for start, end in _matches(words, _FIGURES):
         words[start:end] = [_MASK] * (end - start)
     stops = _matches(words, _STOP)
-    nos = [span for span in _matches(words, _NO) if _counts_as_answer(span, words, openings)]
+    all_nos = _matches(words, _NO)
+    nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
+    # A "no" that is not an answer ("there is no rush", "oui, enfin non") still casts a
+    # doubt on a yes beside it: better ask again than introduce on a misreading.
+    stray_no = len(all_nos) > len(nos)
     yeses = [
         span
         for span in _matches(words, _YES)
@@ -247,9 +249,8 @@ def _read_sentence(sentence: str) -> _Sentence:
         no=bool(nos),
         stop=bool(stops),
         negated_yes=bool(negated),
-        hedge=bool(_matches(words, _HEDGES)),
+        hedge=stray_no or bool(_matches(words, _HEDGES)),
         question="?" in sentence,
-        words=len([w for w in words if w != _MASK]),
     )
 
 
@@ -257,8 +258,11 @@ def _openings(words: list[str], starts: set[int]) -> set[int]:
     """Where a clause's own words begin, after greetings and interjections."""
     openings = set()
     for start in starts:
-        while start < len(words) and words[start] in _LEAD_WORDS:
-            start += 1
+        while True:
+            lead = next((p for p in _LEAD_PHRASES if tuple(words[start : start + len(p)]) == p), None)
+            if lead is None:
+                break
+            start += len(lead)
         openings.add(start)
     return openings
 
@@ -326,7 +330,7 @@ def _decide(considered: list[_Sentence], total_words: int, stop_alone: bool) -> 
 
 
 def _is_greeting(sentence: str, read: _Sentence) -> bool:
-    """"Hi Jean," or "Thanks!" alone: courtesy, not yet the answer."""
+    """Courtesy alone ("Hi Jean," or "Thanks!"), not yet the answer."""
     words = _tokens(sentence)
     signals = read.yes or read.no or read.stop or read.negated_yes or read.hedge
     return bool(words) and len(words) <= 3 and words[0] in _GREETING_WORDS and not signals

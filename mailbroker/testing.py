@@ -33,7 +33,9 @@ from ssl import SSLContext
 import subprocess
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -57,6 +59,13 @@ __all__ = [
     "installed",
     "mailsystem",
     "send",
+    "submit",
+    "gmail_forward",
+    "direct_request",
+    "attached_forward",
+    "reply",
+    "BROKER",
+    "REFERRER",
 ]
 
 HOST = "127.0.0.1"
@@ -95,12 +104,17 @@ def address(user: str) -> str:
     return f"{user}@{DOMAIN}"
 
 
+#: The broker's mailbox and the allowed referrer in the sample configuration.
+BROKER = f"intro@{DOMAIN}"
+REFERRER = f"referrer@{DOMAIN}"
+
+
 def installed() -> bool:
     """Whether Postfix and Dovecot are installed (else: ``scripts/mailsystem install``)."""
     return all(os.access(p, os.X_OK) for p in _REQUIRED_PROGRAMS)
 
 
-def mailsystem(command: str, *, timeout: float = 120.0) -> str:
+def mailsystem(command: str, *args: str, timeout: float = 120.0) -> str:
     """Run ``scripts/mailsystem COMMAND`` and return what it printed.
 
     Raises MailSystemError with the full output, so a failing fixture says
@@ -109,7 +123,7 @@ def mailsystem(command: str, *, timeout: float = 120.0) -> str:
     here cannot hang on a daemon holding our pipe.
     """
     proc = subprocess.run(
-        [str(MAILSYSTEM_SCRIPT), command],
+        [str(MAILSYSTEM_SCRIPT), command, *args],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
     )
     output = (proc.stdout + proc.stderr).strip()
@@ -264,3 +278,57 @@ class Mailbox:
         if not imap.folder_exists(folder):
             imap.create_folder(folder)
         imap.append(folder, raw, flags=tuple(flags))
+
+
+# --- Writing mail as people do ------------------------------------------------------------
+
+
+def _message(sender: str, to: str, subject: str, body: str, sender_name: str = "") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"{sender_name} <{sender}>" if sender_name else sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Message-ID"] = make_msgid(domain="client.example.test")
+    msg.set_content(body)
+    return msg
+
+
+def gmail_forward(note: str, *, author: str, author_name: str, subject: str, body: str,
+                  referrer: str = REFERRER, french: bool = False) -> EmailMessage:
+    """An inline forward as Gmail writes it, with the referrer's note above it."""
+    if french:
+        header = (f"---------- Message transféré ---------\nDe : {author_name} <{author}>\n"
+                  f"Date : jeu. 26 nov. 2026 à 09:12\nSubject: {subject}\nTo: Rita <{referrer}>\n")
+    else:
+        header = (f"---------- Forwarded message ---------\nFrom: {author_name} <{author}>\n"
+                  f"Date: Thu, Nov 26, 2026 at 9:12 AM\nSubject: {subject}\nTo: Rita <{referrer}>\n")
+    text = f"{note}\n\n{header}\n\n{body}\n"
+    return _message(referrer, BROKER, "Fwd: " + subject, text, "Rita Referrer")
+
+
+def direct_request(text: str, *, subject: str = "Introduction", referrer: str = REFERRER) -> EmailMessage:
+    return _message(referrer, BROKER, subject, text, "Rita Referrer")
+
+
+def attached_forward(note: str, original: EmailMessage, referrer: str = REFERRER) -> EmailMessage:
+    msg = _message(referrer, BROKER, "Fwd: " + str(original["Subject"]), note, "Rita Referrer")
+    msg.add_attachment(original)
+    return msg
+
+
+def reply(to_message: EmailMessage, sender: str, text: str, *, sender_name: str = "") -> EmailMessage:
+    """A reply as a mail client writes it: to the Reply-To, threaded, the original quoted."""
+    target = str(to_message["Reply-To"] or to_message["From"])
+    quoted = "\n".join("> " + line for line in to_message.get_content().splitlines())
+    body = f"{text}\n\nOn Thu, Nov 26, 2026 at 9:30 AM Introductions <{BROKER}> wrote:\n{quoted}\n"
+    msg = _message(sender, target, "Re: " + str(to_message["Subject"]), body, sender_name)
+    msg["In-Reply-To"] = to_message["Message-ID"]
+    msg["References"] = to_message["Message-ID"]
+    return msg
+
+
+def submit(msg: EmailMessage) -> None:
+    """Send as the message's author's client would: envelope from From, to To and Cc."""
+    recipients = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])])]
+    send(msg, sender=parseaddr(str(msg["From"]))[1], recipients=recipients)

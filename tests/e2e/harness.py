@@ -13,15 +13,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 from pathlib import Path
 
 from mailbroker import testing as mt
 
-BROKER = mt.address("intro")
-REFERRER = mt.address("referrer")
+BROKER = mt.BROKER
+REFERRER = mt.REFERRER
 
 CONFIG = """\
 broker:
@@ -30,9 +27,11 @@ broker:
 imap:
   host: 127.0.0.1
   port: {imap_port}
-  security: none
+  security: {imap_security}
+  verify_certificate: {verify_certificate}
   username: intro
   password_env: MAILBROKER_IMAP_PASSWORD
+  idle: {idle}
   poll_interval: {poll_interval}
 smtp:
   host: 127.0.0.1
@@ -55,13 +54,13 @@ log:
 class Broker:
     """One broker process with its own config and state directory."""
 
-    def __init__(self, directory: Path, **policy: str):
+    def __init__(self, directory: Path, **settings):
         self.directory = directory
         self.config = directory / "mailbroker.yaml"
         self.log = directory / "mailbroker.log"
-        settings = {"reminder_after": "1h", "expire_after": "2h", "poll_interval": "5s", **policy}
-        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, imap_port=mt.IMAP_PORT,
-                                             smtp_port=mt.SMTP_PORT, **settings))
+        settings = {"reminder_after": "1h", "expire_after": "2h", "poll_interval": "5s", "idle": "true",
+                    "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true", **settings}
+        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, smtp_port=mt.SMTP_PORT, **settings))
         self.process: subprocess.Popen | None = None
 
     @property
@@ -119,61 +118,3 @@ class Broker:
             return [(0,)]
         with sqlite3.connect(path, timeout=10) as db:
             return db.execute(sql, args).fetchall()
-
-
-# --- Mail as people write it -------------------------------------------------------------
-
-
-def _message(sender: str, to: str, subject: str, body: str, sender_name: str = "") -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"{sender_name} <{sender}>" if sender_name else sender
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
-    msg["Message-ID"] = make_msgid(domain="client.example.test")
-    msg.set_content(body)
-    return msg
-
-
-def gmail_forward(note: str, *, author: str, author_name: str, subject: str, body: str,
-                  referrer: str = REFERRER, french: bool = False) -> EmailMessage:
-    """An inline forward as Gmail writes it, with the referrer's note above it."""
-    if french:
-        header = (f"---------- Message transféré ---------\nDe : {author_name} <{author}>\n"
-                  f"Date : jeu. 26 nov. 2026 à 09:12\nSubject: {subject}\nTo: Rita <{referrer}>\n")
-        prefix = "Fwd: "
-    else:
-        header = (f"---------- Forwarded message ---------\nFrom: {author_name} <{author}>\n"
-                  f"Date: Thu, Nov 26, 2026 at 9:12 AM\nSubject: {subject}\nTo: Rita <{referrer}>\n")
-        prefix = "Fwd: "
-    text = f"{note}\n\n{header}\n\n{body}\n"
-    return _message(referrer, BROKER, prefix + subject, text, "Rita Referrer")
-
-
-def direct_request(text: str, *, subject: str = "Introduction", referrer: str = REFERRER) -> EmailMessage:
-    return _message(referrer, BROKER, subject, text, "Rita Referrer")
-
-
-def attached_forward(note: str, original: EmailMessage, referrer: str = REFERRER) -> EmailMessage:
-    msg = _message(referrer, BROKER, "Fwd: " + str(original["Subject"]), note, "Rita Referrer")
-    msg.add_attachment(original)
-    return msg
-
-
-def reply(to_message: EmailMessage, sender: str, text: str, *, sender_name: str = "") -> EmailMessage:
-    """A reply as a mail client writes it: to the Reply-To, threaded, the original quoted."""
-    target = str(to_message["Reply-To"] or to_message["From"])
-    quoted = "\n".join("> " + line for line in to_message.get_content().splitlines())
-    body = f"{text}\n\nOn Thu, Nov 26, 2026 at 9:30 AM Introductions <{BROKER}> wrote:\n{quoted}\n"
-    msg = _message(sender, target, "Re: " + str(to_message["Subject"]), body, sender_name)
-    msg["In-Reply-To"] = to_message["Message-ID"]
-    msg["References"] = to_message["Message-ID"]
-    return msg
-
-
-def send(msg: EmailMessage) -> None:
-    """Submit as the message's author would, to the envelope recipients in To/Cc."""
-    from email.utils import getaddresses, parseaddr
-
-    recipients = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])])]
-    mt.send(msg, sender=parseaddr(str(msg["From"]))[1], recipients=recipients)

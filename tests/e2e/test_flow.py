@@ -11,7 +11,10 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import BROKER, REFERRER, Broker, attached_forward, direct_request, gmail_forward, reply, send
+from mailbroker.testing import attached_forward, direct_request, gmail_forward, reply
+from mailbroker.testing import submit as send
+
+from .harness import REFERRER, Broker
 
 pytestmark = pytest.mark.e2e
 

@@ -96,6 +96,13 @@ def test_example_without_password_env_says_how_to_set_it(monkeypatch):
 
 # --- defaults --------------------------------------------------------------------------
 
+def test_commands_that_need_no_server_need_no_password(monkeypatch):
+    monkeypatch.delenv("MAILBROKER_IMAP_PASSWORD", raising=False)
+    config = load_config(EXAMPLE, resolve_secrets=False)
+    assert config.imap.password is None
+    assert config.broker.address == "intro@example.test"
+
+
 def test_defaults(tmp_path):
     config = load(tmp_path, minimal())
     assert config.broker.name == "mailbroker"

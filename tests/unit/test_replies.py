@@ -163,19 +163,20 @@ LABELLED = [
     ("Count me in", YES), ("👍", YES), ("Hi Claire,\n\nYes, happy to.\n\nBest,\nJane", YES),
     ("Thanks for thinking of me, yes!", YES), ("Oh yes!", YES), ("No problem, happy to!", YES),
     ("No worries, go ahead", YES), ("Yes — I lead the litigation team at X", YES),
-    ("Yes! When should we meet?", YES), ("There is no rush, happy to help", YES),
+    ("Yes! When should we meet?", YES),
     # French yes
     ("Oui", YES), ("oui !", YES), ("Oui avec plaisir", YES), ("Oui, avec plaisir !", YES), ("D'accord", YES),
     ("D’accord, volontiers.", YES), ("Avec plaisir", YES), ("Volontiers", YES), ("OK pour moi", YES),
     ("Bien sûr !", YES), ("Je veux bien", YES), ("Ça marche", YES), ("Allez-y", YES),
     ("Non, pas de souci, allez-y", YES), ("Bonjour, oui volontiers", YES), ("Pas de problème, avec plaisir", YES),
-    ("Oui merci, je connais bien son travail.", YES),
+    ("Oui merci, je connais bien son travail.", YES), ("Parfait, merci !", YES), ("Super !", YES),
+    ("Great, thanks!", YES), ("I'd like that.", YES),
     # English no
     ("no", NO), ("No.", NO), ("No thanks", NO), ("No, thank you", NO), ("Nope", NO), ("not interested", NO),
     ("Not interested, sorry.", NO), ("I'd rather not", NO), ("Not now", NO), ("Not right now, maybe later", NO),
     ("I'll pass", NO), ("Thanks, but no.", NO), ("Definitely not", NO), ("Of course not", NO),
     ("Unfortunately not, I'm swamped.", NO), ("I don't want to be introduced.", NO), ("👎", NO),
-    ("Well, no.", NO), ("Not a good time, sorry", NO),
+    ("Well, no.", NO), ("Not a good time, sorry", NO), ("Not really", NO), ("Pass.", NO), ("Pas vraiment", NO),
     # French no
     ("Non", NO), ("Non merci", NO), ("non, merci", NO), ("Pas intéressé", NO), ("Pas intéressée, désolée", NO),
     ("Pas pour le moment", NO), ("Pas maintenant", NO), ("Je préfère ne pas", NO), ("Je ne veux pas", NO),
@@ -199,6 +200,9 @@ LABELLED = [
     ("Je reviens vers vous la semaine prochaine", UNCLEAR), ("Who are you and how did you get my address?", UNCLEAR),
     ("I am out of the office until Monday.", UNCLEAR), ("I don't know him.", UNCLEAR),
     ("Ok but what is this about?", UNCLEAR), ("Non... enfin, peut-être, avec plaisir ?", UNCLEAR),
+    ("I'm happy to pass", UNCLEAR), ("There is no rush, happy to help", UNCLEAR), ("Yes, no rush", UNCLEAR), ("Thanks, I'm good", UNCLEAR), ("I'm fine, thanks", UNCLEAR),
+    ("Sure, I'd rather not though", UNCLEAR), ("OK mais pas maintenant", UNCLEAR), ("Oui, enfin non", UNCLEAR),
+    ("Great question, who is he?", UNCLEAR), ("Happy to help if I can", UNCLEAR),
     (
         "Thanks for your message. I have been thinking about what you wrote and about the "
         "project in general, and I wonder whether this is the right moment for me, given "
