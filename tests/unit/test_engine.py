@@ -1,0 +1,188 @@
+"""The engine on real message bytes and a real SQLite file, without a network: what each
+kind of incoming message leads to, in the store and in the outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import timedelta
+
+import pytest
+
+from mailbroker import testing as mt
+from mailbroker.compose import Identity
+from mailbroker.engine import PROCESSED, QUARANTINE, Engine
+from mailbroker.model import Answer, State
+from mailbroker.store import Store
+
+from .test_workflow import POLICY, T0
+
+ALICE, BOB, CAROL = mt.address("alice"), mt.address("bob"), mt.address("carol")
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def engine(tmp_path, clock):
+    store = Store.open(tmp_path / "state.sqlite3")
+    yield Engine(store, Identity(mt.BROKER, "Introductions"), POLICY,
+                 lambda address: address == mt.REFERRER, clock)
+    store.close()
+
+
+def outbox(engine):
+    """Everything queued so far, parsed, and then marked sent so the next call sees only new mail."""
+    items = engine.store.outbox_ready(T0 + timedelta(days=365))
+    with engine.store.transaction():
+        for item in items:
+            engine.store.mark_sent(item.id, T0)
+    return [(item.recipients, email.message_from_bytes(item.raw, policy=email.policy.default)) for item in items]
+
+
+def request(**kwargs):
+    return mt.gmail_forward("Please introduce Alice to Bob Stone <bob@example.test>: we built Acme's "
+                            "payments platform together.", author=ALICE, author_name="Alice Martin",
+                            subject="Intro?", body="Could you introduce me to a payments lead?", **kwargs)
+
+
+def start(engine):
+    fate = engine.handle(bytes(request()))
+    assert fate.folder == PROCESSED
+    sent = outbox(engine)
+    to_alice = next(m for r, m in sent if r == (ALICE,))
+    to_bob = next(m for r, m in sent if r == (BOB,))
+    return fate.ref, to_alice, to_bob
+
+
+def test_a_request_asks_both_and_acknowledges(engine):
+    fate = engine.handle(bytes(request()))
+    assert fate.ref and "started" in fate.reason
+    assert sorted(r for r, _ in outbox(engine)) == [(ALICE,), (BOB,), (mt.REFERRER,)]
+
+
+def test_the_same_message_twice_is_handled_once(engine):
+    raw = bytes(request())
+    first = engine.handle(raw)
+    outbox(engine)
+    again = engine.handle(raw)
+    assert again.folder == first.folder and again.reason == "already handled"
+    assert outbox(engine) == []
+
+
+def test_a_stranger_is_quarantined_without_any_mail(engine):
+    fate = engine.handle(bytes(request(referrer=mt.address("stranger"))))
+    assert fate.folder == QUARANTINE and "not an allowed referrer" in fate.reason
+    assert outbox(engine) == []
+
+
+def test_answers_by_token_lead_to_the_introduction(engine):
+    ref, to_alice, to_bob = start(engine)
+    assert engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes, gladly"))).folder == PROCESSED
+    assert engine.handle(bytes(mt.reply(to_bob, BOB, "yes"))).folder == PROCESSED
+    assert engine.store.load(ref).state is State.INTRODUCED
+    intro = [m for r, m in outbox(engine) if len(r) == 3]
+    assert len(intro) == 1
+
+
+def test_an_answer_from_the_wrong_sender_is_quarantined_and_not_counted(engine):
+    ref, to_alice, to_bob = start(engine)
+    fate = engine.handle(bytes(mt.reply(to_bob, CAROL, "yes")))
+    assert fate.folder == QUARANTINE and "not counted" in fate.reason
+    assert engine.store.load(ref).target.answer is None
+    assert outbox(engine) == []
+
+
+def test_a_reply_without_token_is_matched_by_its_thread_headers(engine):
+    ref, to_alice, _ = start(engine)
+    answer = mt.reply(to_alice, ALICE, "No thanks")
+    answer.replace_header("To", mt.BROKER)  # the client dropped the +token
+    engine.handle(bytes(answer))
+    assert engine.store.load(ref).requester.answer is Answer.NO
+
+
+def test_automatic_replies_are_never_answers(engine):
+    ref, to_alice, _ = start(engine)
+    ooo = mt.reply(to_alice, ALICE, "I am out of the office until Monday. Yes, really.")
+    ooo["Auto-Submitted"] = "auto-replied"
+    fate = engine.handle(bytes(ooo))
+    assert fate.folder == PROCESSED and "automatic" in fate.reason
+    assert engine.store.load(ref).requester.answer is None
+    assert outbox(engine) == []
+
+
+def test_stop_suppresses_the_address_for_later_requests(engine):
+    ref, _, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Please stop, never contact me again.")))
+    assert engine.store.load(ref).state is State.DECLINED
+    assert engine.store.suppressed([BOB]) == (BOB,)
+    outbox(engine)
+    fate = engine.handle(bytes(mt.direct_request("Introduce: Carol <carol@example.test>\nTo: Bob <bob@example.test>")))
+    assert "suppressed" in fate.reason
+    [(recipients, refusal)] = outbox(engine)
+    assert recipients == (mt.REFERRER,)
+
+
+def test_a_duplicate_request_is_refused_while_the_first_is_open(engine):
+    ref, _, _ = start(engine)
+    fate = engine.handle(bytes(request()))
+    assert "duplicate" in fate.reason
+    [(recipients, refusal)] = outbox(engine)
+    assert recipients == (mt.REFERRER,) and ref in refusal.get_content()
+
+
+def test_an_invalid_request_gets_a_precise_reply_and_nothing_else(engine):
+    fate = engine.handle(bytes(mt.direct_request("Introduce: Alice <alice@example.test>\nTo: Bob <bob@@example>")))
+    assert fate.folder == PROCESSED and "refused" in fate.reason
+    [(recipients, refusal)] = outbox(engine)
+    assert recipients == (mt.REFERRER,)
+    assert "Introduce:" in refusal.get_content()
+
+
+def test_ticks_remind_then_expire(engine, clock):
+    ref, _, _ = start(engine)
+    clock.now = T0 + POLICY.reminder_after
+    assert engine.tick() == 1
+    assert sorted(r for r, _ in outbox(engine)) == [(ALICE,), (BOB,)]
+    assert engine.tick() == 0
+    clock.now = T0 + POLICY.expire_after
+    engine.tick()
+    assert engine.store.load(ref).state is State.EXPIRED
+    assert [r for r, _ in outbox(engine)] == [(mt.REFERRER,)]
+
+
+def test_cancel_tells_everyone_concerned(engine):
+    ref, _, _ = start(engine)
+    engine.cancel(ref)
+    assert sorted(r for r, _ in outbox(engine)) == [(ALICE,), (BOB,), (mt.REFERRER,)]
+    with pytest.raises(KeyError):
+        engine.cancel("NOSUCH")
+
+
+def test_an_unreadable_message_is_quarantined(engine, monkeypatch):
+    from mailbroker import engine as engine_module
+
+    def broken(msg):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(engine_module.automatic, "automatic_reason", broken)
+    fate = engine.handle(b"From: x@example.test\r\n\r\nhello")
+    assert fate.folder == QUARANTINE and "RuntimeError" in fate.reason
+
+
+def test_referrer_replying_to_an_acknowledgement_is_filed_quietly(engine):
+    engine.handle(bytes(request()))
+    ack = next(m for r, m in outbox(engine) if r == (mt.REFERRER,))
+    fate = engine.handle(bytes(mt.reply(ack, mt.REFERRER, "Thanks!")))
+    assert fate.folder == PROCESSED and outbox(engine) == []
+    assert engine.store.load(fate.ref).requester.answer is None
