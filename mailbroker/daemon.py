@@ -49,7 +49,8 @@ class Daemon:
         self.config = config
         self.store = Store.open(config.state.path)
         self.engine = engine_from(config, self.store)
-        self.sender = Sender(self.store, config.smtp, utcnow)
+        self.sender = Sender(self.store, config.smtp, utcnow,
+                             on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error))
         self.mailbox = Mailbox(config.imap)
         self._stopping = asyncio.Event()
         self._reconnect_delay = RECONNECT_FIRST

@@ -22,7 +22,8 @@ from email.policy import SMTP
 
 from . import automatic, intake, mailtext, replies
 from .compose import Identity, compose, new_message_id
-from .model import Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, Role, Started, Tick
+from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, Role, Started, Tick,
+                    Undeliverable)
 from .store import Store
 from .workflow import Decision, Policy, decide, next_due, party_language, refuse_request, vet_request, \
     without_suppressed
@@ -179,6 +180,14 @@ class Engine:
 
     def cancel(self, ref: str) -> Decision:
         return self._event(ref, Cancelled())
+
+    def undeliverable(self, reply_token: str, detail: str) -> Decision | None:
+        """A message to a party failed for good: the referral cannot go ahead."""
+        found = self.store.by_token(reply_token) if reply_token else None
+        if found is None:
+            return None
+        ref, role = found
+        return self._event(ref, Undeliverable(role, detail))
 
     def _event(self, ref: str, event: Event) -> Decision:
         with self.store.transaction():

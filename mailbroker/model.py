@@ -33,6 +33,7 @@ class State(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    UNDELIVERABLE = "undeliverable"  # a consent request could not be delivered
 
     @property
     def is_open(self) -> bool:
@@ -179,7 +180,15 @@ class Cancelled:
     """An operator cancelled the referral."""
 
 
-Event = Started | Answered | Tick | Cancelled
+@dataclass(frozen=True)
+class Undeliverable:
+    """A message to a party failed permanently (refused by the server, or bounced)."""
+
+    role: Role
+    detail: str  # what the server said
+
+
+Event = Started | Answered | Tick | Cancelled | Undeliverable
 
 
 # --- Outgoing mail, before composition ---------------------------------------------------

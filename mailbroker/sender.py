@@ -47,10 +47,14 @@ def smtp_client(settings) -> aiosmtplib.SMTP:
 
 
 class Sender:
-    def __init__(self, store: Store, settings, clock: Callable[[], datetime]):
+    def __init__(self, store: Store, settings, clock: Callable[[], datetime],
+                 on_permanent_failure: Callable[[OutboxItem, str], object] | None = None):
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Told about each message that will never be delivered, so the referral can end
+        # and the referrer learn why, instead of waiting for the expiry.
+        self.on_permanent_failure = on_permanent_failure
 
     async def drain(self) -> int:
         """Send everything that is due; returns how many messages the server accepted."""
@@ -111,6 +115,8 @@ class Sender:
                 self.store.mark_retry(item.id, error, now + retry_delay(item.attempts))
         log.warning("message %s for %s %s: %s", item.message_id, item.ref or "-",
                     "failed permanently" if permanent else "will be retried", error)
+        if permanent and self.on_permanent_failure:
+            self.on_permanent_failure(item, error)
         return "failed"
 
     def _postpone(self, items: list[OutboxItem], error: str) -> None:

@@ -108,6 +108,7 @@ class OutboxItem:
     recipients: tuple[str, ...]
     raw: bytes
     attempts: int
+    reply_token: str = ""
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -277,7 +278,7 @@ class Store:
             (_iso(now), limit),
         )
         return [OutboxItem(r["id"], r["ref"], r["message_id"], r["envelope_from"],
-                           tuple(json.loads(r["recipients"])), r["raw"], r["attempts"]) for r in rows]
+                           tuple(json.loads(r["recipients"])), r["raw"], r["attempts"], r["reply_token"]) for r in rows]
 
     def next_outbox_attempt(self) -> datetime | None:
         row = self._db.execute(

@@ -31,6 +31,7 @@ from .model import (
     Started,
     State,
     Tick,
+    Undeliverable,
 )
 
 
@@ -65,6 +66,8 @@ def decide(referral: Referral | None, event: Event, now: datetime, policy: Polic
         return _tick(referral, now, policy)
     if isinstance(event, Cancelled):
         return _cancel(referral, now)
+    if isinstance(event, Undeliverable):
+        return _undeliverable(referral, event, now)
     raise TypeError(f"unknown event {event!r}")
 
 
@@ -228,6 +231,18 @@ def _cancel(referral: Referral, now: datetime) -> Decision:
     outgoing = [_to_referrer(referral, "cancelled")]
     outgoing += [_to_party(referral, p, "closed") for p in referral.parties]
     return Decision(referral, tuple(outgoing), reason="cancelled")
+
+
+def _undeliverable(referral: Referral, event: Undeliverable, now: datetime) -> Decision:
+    """A party cannot be reached: waiting would only end in expiry. The referrer learns
+    which address failed and why; the other party hears it is not going ahead."""
+    party = referral.party(event.role)
+    referral = replace(referral, state=State.UNDELIVERABLE, closed_at=now)
+    outgoing = (
+        _to_referrer(referral, "undeliverable", facts={"address": party.person.address, "detail": event.detail}),
+        _to_party(referral, referral.party(event.role.other), "closed"),
+    )
+    return Decision(referral, outgoing, reason=f"{event.role} unreachable at {party.person.address}: {event.detail}")
 
 
 # --- Messages --------------------------------------------------------------------------

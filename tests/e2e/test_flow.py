@@ -150,6 +150,18 @@ def test_request_without_target_gets_an_error_and_nothing_else(broker):
     assert everything("alice") == [] and everything("bob") == []
 
 
+def test_an_unknown_address_ends_the_referral_and_tells_the_referrer(broker):
+    send(direct_request("Introduce: Alice Martin <alice@example.test>\nTo: Nobody <nobody@example.test>\n"
+                        "Why: a typo in the address."))
+    with mt.Mailbox("referrer") as r:
+        [notice] = r.wait_for(subject_has("unreachable"))
+    assert "nobody@example.test" in notice.get_content() and "550" in notice.get_content()
+    with mt.Mailbox("alice") as a:
+        a.wait_for(subject_has("not going ahead"))
+    broker.settled()
+    assert "undeliverable" in broker.cli("list").stdout
+
+
 def test_stranger_gets_nothing_at_all(broker):
     stranger_request = forward_from_alice_to_bob(referrer=mt.address("stranger"))
     send(stranger_request)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from mailbroker.compose import Identity, compose
 from mailbroker.model import (
-    Answer, Answered, Cancelled, IntakeError, Person, ReferralRequest, Role, Started, State, Tick,
+    Answer, Answered, Cancelled, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
 )
 from mailbroker.workflow import Policy, decide, next_due, refuse_request, vet_request, without_suppressed
 
@@ -126,6 +126,13 @@ def test_cancel_tells_referrer_and_both_parties():
     assert [o.template for o in d.outgoing] == ["cancelled", "closed", "closed"]
 
 
+def test_an_unreachable_party_ends_the_referral_and_the_referrer_learns_why():
+    d = decide(start().referral, Undeliverable(Role.TARGET, "550 5.1.1 no such user"), T0, POLICY)
+    assert d.referral.state is State.UNDELIVERABLE
+    assert templates(d) == [("undeliverable", ("referrer@example.test",)), ("closed", ("alice@example.test",))]
+    assert d.outgoing[0].facts["address"] == "bob@example.test"
+
+
 def test_vet_request_refuses_duplicates_and_suppressed():
     request = started().request
     assert vet_request(request, open_duplicate=None, suppressed=()) is None
@@ -159,6 +166,7 @@ events = st.one_of(
     st.builds(Answered, st.sampled_from(list(Role)), st.sampled_from(list(Answer)), st.sampled_from(["", "ok"])),
     st.just(Tick()),
     st.just(Cancelled()),
+    st.builds(Undeliverable, st.sampled_from(list(Role)), st.just("550 no such user")),
 )
 
 
