@@ -80,13 +80,14 @@ def render(template: str, lang: str, facts: dict, identity: Identity) -> tuple[s
 def compose(out: Outgoing, identity: Identity, now: datetime) -> EmailMessage:
     subject, body = render(out.template, out.lang, out.facts, identity)
     msg = EmailMessage()
-    msg["From"] = Address(_header_text(identity.name), addr_spec=identity.address)
+    # Always the broker's own address (never a forged From:), but it may write on behalf of someone.
+    name = f"{out.from_name} (via {identity.name})" if out.from_name else identity.name
+    msg["From"] = Address(_header_text(name), addr_spec=identity.address)
     msg["To"] = [_address(p) for p in out.to]
     if out.cc:
         msg["Cc"] = [_address(p) for p in out.cc]
-    if out.template == "introduction":
-        # A plain "reply" should reach the other party, not the broker.
-        msg["Reply-To"] = [_address(p) for p in out.to]
+    if out.reply_to:
+        msg["Reply-To"] = [_address(p) for p in out.reply_to]
     elif out.reply_token:
         msg["Reply-To"] = Address(_header_text(identity.name), addr_spec=identity.reply_address(out.reply_token))
     msg["Subject"] = _header_text(subject)
@@ -96,6 +97,9 @@ def compose(out: Outgoing, identity: Identity, now: datetime) -> EmailMessage:
         msg["In-Reply-To"] = out.in_reply_to
         msg["References"] = out.in_reply_to
     msg["Auto-Submitted"] = "auto-generated"
+    if out.unsubscribe and out.reply_token:
+        # RFC 2369: clients show an "unsubscribe" button; its mail says "stop" with the token.
+        msg["List-Unsubscribe"] = f"<mailto:{identity.reply_address(out.reply_token)}?subject=stop>"
     # Ask Exchange not to send out-of-office and other automatic answers to us.
     msg["X-Auto-Response-Suppress"] = "All"
     if out.ref:

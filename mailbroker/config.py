@@ -398,6 +398,7 @@ class SmtpSettings(_Authenticated):
 class PolicySettings(_Section):
     reminder_after: Duration = timedelta(days=3)
     expire_after: Duration = timedelta(days=7)
+    require_context: bool = True
     language: Language = "en"
 
     @model_validator(mode="after")

@@ -36,7 +36,8 @@ RECONNECT_LONGEST = 60.0
 
 def policy_from(config: Config) -> Policy:
     p = config.policy
-    return Policy(reminder_after=p.reminder_after, expire_after=p.expire_after, language=p.language)
+    return Policy(reminder_after=p.reminder_after, expire_after=p.expire_after, language=p.language,
+                  require_context=p.require_context)
 
 
 def engine_from(config: Config, store: Store, clock=utcnow) -> Engine:

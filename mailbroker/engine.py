@@ -22,16 +22,18 @@ from email.policy import SMTP
 
 from . import automatic, intake, mailtext, replies
 from .compose import Identity, compose, new_message_id
-from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, Role, Started, Tick,
-                    Undeliverable)
+from .context import says_why
+from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
+                    ReferralRequest, Role, Started, Tick, Undeliverable)
 from .store import Store
-from .workflow import Decision, Policy, decide, next_due, party_language, refuse_request, vet_request, \
-    without_suppressed
+from .workflow import (Decision, Policy, decide, decline_for_referrer, next_due, party_language, refuse_request,
+                       vet_request, without_suppressed)
 
 log = logging.getLogger(__name__)
 
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
+REFERRER = "referrer"  # who wrote a reply, when it is not a party
 
 # Crockford's base32 without look-alikes: easy to read aloud and to type.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -105,65 +107,88 @@ class Engine:
             return None, Fate(QUARANTINE, f"sender {sender.address} is not an allowed referrer")
         return self._request(msg, sender)
 
-    def _thread(self, msg: EmailMessage) -> tuple[str, Role | None] | None:
-        """The referral this message belongs to: by the token in its address first, by its
-        thread headers (a reply to something the broker sent) as a fallback."""
+    def _thread(self, msg: EmailMessage) -> tuple[str, Role | str | None] | None:
+        """The referral this message belongs to and who should have written it (a party's
+        role, REFERRER, or None for a thread that asks nothing): by the token in its
+        address first, by its thread headers (a reply to something the broker sent) as a
+        fallback."""
         for token in replies.reply_tokens(msg, self.identity.address):
-            found = self.store.by_token(token)
+            found = self._by_token(token)
             if found:
                 return found
         for message_id in mailtext.thread_ids(msg):
             found = self.store.by_sent_message(message_id)
             if found:
                 ref, token = found
-                by_token = self.store.by_token(token) if token else None
-                return (ref, by_token[1] if by_token else None)
+                return self._by_token(token) or (ref, None)
         return None
 
-    def _reply(self, msg: EmailMessage, ref: str, role: Role | None) -> tuple[Decision | None, Fate]:
+    def _by_token(self, token: str) -> tuple[str, Role | str] | None:
+        if not token:
+            return None
+        found = self.store.by_token(token)
+        if found:
+            return found
+        ref = self.store.by_referrer_token(token)
+        return (ref, REFERRER) if ref else None
+
+    def _reply(self, msg: EmailMessage, ref: str, who: Role | str | None) -> tuple[Decision | None, Fate]:
         referral = self.store.load(ref)
-        sender = mailtext.sender(msg)
-        if role is None:
+        if who is None:
             return None, Fate(PROCESSED, "reply in the thread of a message that asks nothing", ref)
-        party = referral.party(role)
-        if sender is None or not party.person.same_address(sender.address):
-            who = sender.address if sender else "nobody"
-            return None, Fate(QUARANTINE, f"reply for the {role} of {ref} came from {who}, "
-                                          f"not {party.person.address}: not counted", ref)
+        expected = referral.referrer if who == REFERRER else referral.party(who).person
+        sender = mailtext.sender(msg)
+        if sender is None or not expected.same_address(sender.address):
+            return None, Fate(QUARANTINE, f"reply for the {who} of {ref} came from "
+                                          f"{sender.address if sender else 'nobody'}, not {expected.address}: "
+                                          "not counted", ref)
         reply = replies.read_reply(msg)
-        note = reply.note if reply.answer is Answer.YES else reply.fresh_text
-        event = Answered(role, reply.answer, note, mailtext.header_text(msg, "Message-ID"))
+        message_id = mailtext.header_text(msg, "Message-ID")
+        if who == REFERRER:
+            event = ContextGiven(reply.fresh_text, message_id)
+        else:
+            note = reply.note if reply.answer is Answer.YES else reply.fresh_text
+            event = Answered(who, reply.answer, note, message_id)
         decision = decide(referral, event, self.clock(), self.policy)
-        return decision, Fate(PROCESSED, f"{role} answered {reply.answer}: {decision.reason}", ref)
+        what = "wrote back" if who == REFERRER else f"answered {reply.answer}"
+        return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
 
     def _request(self, msg: EmailMessage, referrer: Person) -> tuple[Decision | None, Fate]:
         request = intake.read_request(msg, self.identity.address)
         if not isinstance(request, IntakeError):
-            parties = [request.requester.address, request.target.address]
-            request_or_error = vet_request(
-                request,
-                open_duplicate=self.store.open_between(*parties),
-                suppressed=self.store.suppressed(parties),
-            ) or request
-        else:
-            request_or_error = request
-        if isinstance(request_or_error, IntakeError):
-            error = request_or_error
-            out = refuse_request(referrer, error, subject=mailtext.header_text(msg, "Subject"),
+            request = self._vet(request)
+        if isinstance(request, IntakeError):
+            out = refuse_request(referrer, request, subject=mailtext.header_text(msg, "Subject"),
                                  message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
-            return Decision(None, (out,), reason=f"request refused: {error.code}"), \
-                Fate(PROCESSED, f"request from {referrer.address} refused: {error.code} {error.detail}".strip())
-        event = self._started(request_or_error)
+            return Decision(None, (out,), reason=f"request refused: {request.code}"), \
+                Fate(PROCESSED, f"request from {referrer.address} refused: {request.code} {request.detail}".strip())
+        if request.decline:
+            out = decline_for_referrer(request, self.policy)
+            return Decision(None, (out,), reason="declined on the referrer's behalf"), \
+                Fate(PROCESSED, f"{referrer.address} declined {request.requester.address}'s request")
+        event = self._started(request)
         decision = decide(None, event, self.clock(), self.policy)
-        return decision, Fate(PROCESSED, f"referral {event.ref} started by {referrer.address}", event.ref)
+        return decision, Fate(PROCESSED, f"referral {event.ref} started by {referrer.address}: {decision.reason}",
+                              event.ref)
 
-    def _started(self, request) -> Started:
+    def _vet(self, request: ReferralRequest) -> ReferralRequest | IntakeError:
+        if request.decline:  # only the requester is written to, and only if they allow it
+            return vet_request(request, open_duplicate=None,
+                               suppressed=self.store.suppressed([request.requester.address])) or request
+        parties = [request.requester.address, request.target.address]
+        return vet_request(request, open_duplicate=self.store.open_between(*parties),
+                           suppressed=self.store.suppressed(parties)) or request
+
+    def _started(self, request: ReferralRequest) -> Started:
         ref = new_ref()
         while self.store.ref_exists(ref):
             ref = new_ref()
         lang = party_language(request, self.policy)
+        names = [request.requester.name, request.target.name]
         return Started(request, ref, new_token(), new_token(), lang, lang, lang,
-                       new_message_id(self.identity), new_message_id(self.identity))
+                       new_message_id(self.identity), new_message_id(self.identity),
+                       referrer_token=new_token(),
+                       needs_context=self.policy.require_context and not says_why(request.context, names))
 
     # --- time and operators ------------------------------------------------------------
 

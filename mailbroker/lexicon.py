@@ -78,6 +78,9 @@ class Language:
     common_words: tuple[str, ...] = ()
     # How people name this language in a "Lang:" line ("fr", "French", "français").
     names: tuple[str, ...] = ()
+    # The words a bare request is made of ("Hi, could you please introduce Ann to Jane?
+    # Thanks!"): what is left of a note without them and the names is its context.
+    request_filler: tuple[str, ...] = ()
 
     # --- Answers to a consent request --------------------------------------------------
 
@@ -188,6 +191,16 @@ EN = Language(
         "Contact", "Mr", "Mrs", "Ms", "Dr", "My", "Our", "His", "Her", "Their",
     ),
     names=("en", "eng", "english", "anglais"),
+    request_filler=(
+        "hi", "hello", "hey", "dear", "please", "pls", "thanks", "thank", "you", "your", "could", "would",
+        "can", "will", "may", "might", "do", "mind", "kindly", "introduce", "introduction", "intro", "connect",
+        "connection", "put", "touch", "meet", "to", "and", "with", "the", "a", "an", "of", "for", "me", "my",
+        "her", "him", "them", "they", "she", "he", "this", "that", "these", "here", "there", "is", "are",
+        "be", "in", "on", "it", "its", "see", "below", "above", "attached", "forwarded", "message", "email",
+        "mail", "fyi", "fwd", "help", "great", "best", "regards", "cheers", "ok", "okay", "if", "possible",
+        "sure", "quick", "question", "request", "person", "someone", "lang", "english", "french", "why",
+        "context", "who", "what",
+    ),
     common_words=(
         "the", "and", "to", "is", "you", "with", "for", "this", "i", "he", "she", "we",
         "they", "of", "in", "a", "an", "be", "would", "could", "please", "thanks",
@@ -337,6 +350,16 @@ FR = Language(
     ),
     name_particles=("de", "du", "des", "la", "le", "d'"),
     names=("fr", "fra", "fre", "french", "français", "francais"),
+    request_filler=(
+        "bonjour", "salut", "cher", "chere", "coucou", "merci", "svp", "stp", "plait", "te", "vous", "tu",
+        "pourrais", "pourriez", "peux", "pouvez", "voudrais", "voudriez", "pourras", "est", "ce", "que",
+        "qu", "presenter", "presente", "presentes", "presentation", "mettre", "relation", "contact", "en",
+        "avec", "et", "la", "le", "les", "un", "une", "des", "de", "du", "a", "au", "aux", "lui", "leur",
+        "elle", "il", "ils", "elles", "moi", "me", "ma", "mon", "mes", "son", "sa", "ses", "ci", "dessous",
+        "joint", "transfere", "message", "mail", "courriel", "aider", "aide", "super", "bien", "cordialement",
+        "bises", "amities", "possible", "si", "rencontrer", "demande", "personne", "quelqu", "langue",
+        "francais", "anglais", "pourquoi", "contexte", "qui", "quoi", "je", "j", "d", "l", "s", "n",
+    ),
     common_words=(
         "le", "la", "les", "et", "est", "vous", "avec", "pour", "je", "il", "elle",
         "nous", "de", "du", "des", "un", "une", "qui", "que", "sur", "dans", "merci",

@@ -28,6 +28,7 @@ class Role(StrEnum):
 
 
 class State(StrEnum):
+    AWAITING_CONTEXT = "awaiting_context"  # the referrer was asked why; nobody else contacted yet
     PENDING = "pending"  # consent requests out, waiting for answers
     INTRODUCED = "introduced"
     DECLINED = "declined"
@@ -37,7 +38,7 @@ class State(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self is State.PENDING
+        return self in (State.AWAITING_CONTEXT, State.PENDING)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class ReferralRequest:
     forwarded_text: str = ""  # what the requester wrote, when the request is a forward
     lang: str | None = None  # language the referrer wrote in, when it could be told
     message_id: str = ""  # Message-ID of the referrer's message, to thread our replies
+    # The referrer cannot vouch for the requester and asks the broker to decline for them
+    # ("decline", "refuser"): a courteous no goes to the requester, nobody else is asked.
+    decline: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class Referral:
     closed_at: datetime | None = None
     request_message_id: str = ""
     forwarded_text: str = ""
+    referrer_token: str = ""  # lets the referrer's reply (e.g. the missing context) find the referral
 
     def party(self, role: Role) -> Party:
         return self.requester if role is Role.REQUESTER else self.target
@@ -158,6 +163,8 @@ class Started:
     referrer_lang: str
     requester_message_id: str  # Message-IDs of the two consent requests, chosen up front
     target_message_id: str  # so that reminders and replies can thread to them
+    referrer_token: str = ""
+    needs_context: bool = False  # policy: ask the referrer how they know the parties first
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,14 @@ class Answered:
     role: Role
     answer: Answer
     note: str = ""  # the fresh text the party wrote: the yes-note, or what was unclear
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class ContextGiven:
+    """The referrer answered the question how they know the parties and why they should meet."""
+
+    text: str
     message_id: str = ""
 
 
@@ -188,7 +203,7 @@ class Undeliverable:
     detail: str  # what the server said
 
 
-Event = Started | Answered | Tick | Cancelled | Undeliverable
+Event = Started | Answered | ContextGiven | Tick | Cancelled | Undeliverable
 
 
 # --- Outgoing mail, before composition ---------------------------------------------------
@@ -210,7 +225,11 @@ class Outgoing:
     ref: str = ""
     reply_token: str = ""
     in_reply_to: str = ""
+    reply_to: tuple[Person, ...] = ()  # where answers go, when not to the broker
+    from_name: str = ""  # display name, when not the broker's own (e.g. "Rita via Introductions")
     message_id: str = ""  # set when the core must know it in advance; else compose picks one
     facts: dict = field(default_factory=dict)
     # Sent even to a suppressed address: only the confirmation of the stop itself.
     ignores_suppression: bool = False
+    # Carries a List-Unsubscribe header (RFC 2369) whose mailto answers "stop".
+    unsubscribe: bool = False

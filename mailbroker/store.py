@@ -34,8 +34,10 @@ CREATE TABLE IF NOT EXISTS referrals (
     closed_at TEXT,
     request_message_id TEXT NOT NULL,
     forwarded_text TEXT NOT NULL,
+    referrer_token TEXT NOT NULL,
     due_at TEXT
 );
+CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token) WHERE referrer_token <> '';
 CREATE INDEX IF NOT EXISTS referrals_due ON referrals(due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS referrals_state ON referrals(state, created_at);
 
@@ -156,12 +158,13 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-               ON CONFLICT(ref) DO UPDATE SET state=excluded.state, reminded_at=excluded.reminded_at,
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
+               created_at=excluded.created_at, reminded_at=excluded.reminded_at,
                closed_at=excluded.closed_at, due_at=excluded.due_at""",
             (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
              _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
-             r.forwarded_text, _iso(due_at)),
+             r.forwarded_text, r.referrer_token, _iso(due_at)),
         )
         for p in r.parties:
             self._db.execute(
@@ -193,6 +196,7 @@ class Store:
             closed_at=_time(row["closed_at"]),
             request_message_id=row["request_message_id"],
             forwarded_text=row["forwarded_text"],
+            referrer_token=row["referrer_token"],
         )
 
     def ref_exists(self, ref: str) -> bool:
@@ -201,6 +205,10 @@ class Store:
     def by_token(self, token: str) -> tuple[str, Role] | None:
         row = self._db.execute("SELECT ref, role FROM parties WHERE token = ?", (token,)).fetchone()
         return (row["ref"], Role(row["role"])) if row else None
+
+    def by_referrer_token(self, token: str) -> str | None:
+        row = self._db.execute("SELECT ref FROM referrals WHERE referrer_token = ?", (token,)).fetchone()
+        return row["ref"] if row else None
 
     def by_sent_message(self, message_id: str) -> tuple[str, str] | None:
         """(ref, reply token) of a message the broker sent, for replies that lost their
@@ -213,7 +221,7 @@ class Store:
         row = self._db.execute(
             """SELECT r.ref FROM referrals r
                JOIN parties p1 ON p1.ref = r.ref JOIN parties p2 ON p2.ref = r.ref AND p2.role <> p1.role
-               WHERE r.state = 'pending' AND p1.address = ? COLLATE NOCASE AND p2.address = ? COLLATE NOCASE
+               WHERE r.state IN ('pending', 'awaiting_context') AND p1.address = ? COLLATE NOCASE AND p2.address = ? COLLATE NOCASE
                LIMIT 1""",
             (a, b),
         ).fetchone()

@@ -20,6 +20,7 @@ from .model import (
     Answer,
     Answered,
     Cancelled,
+    ContextGiven,
     Event,
     IntakeError,
     Outgoing,
@@ -42,6 +43,8 @@ class Policy:
     language: str = "en"
     # Asking again after an unclear answer is polite once; more would be nagging.
     max_clarifications: int = 1
+    # The referrer's note must say how they know the parties or why they should meet.
+    require_context: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,15 @@ def decide(referral: Referral | None, event: Event, now: datetime, policy: Polic
         return _start(event, now)
     if referral is None:
         raise ValueError(f"{type(event).__name__} needs an existing referral")
+    if _reconsiders(referral, event, now, policy):
+        return _reopen(referral, event, now)
     if not referral.state.is_open:
         return Decision(referral, reason=f"ignored {type(event).__name__}: referral is {referral.state}")
+    if referral.state is State.AWAITING_CONTEXT and isinstance(event, (Answered, ContextGiven)):
+        return _context_given(referral, event, now) if isinstance(event, ContextGiven) else \
+            Decision(referral, reason="ignored an answer: consent not asked yet")
+    if isinstance(event, ContextGiven):
+        return Decision(referral, reason="ignored a message from the referrer: context already given")
     if isinstance(event, Answered):
         return _answer(referral, event, now, policy)
     if isinstance(event, Tick):
@@ -76,7 +86,7 @@ def next_due(referral: Referral, policy: Policy) -> datetime | None:
     Stored beside the referral so the timer finds due referrals with an index, not a scan."""
     if not referral.state.is_open:
         return None
-    if referral.reminded_at is None:
+    if referral.reminded_at is None and referral.state is State.PENDING:
         return referral.created_at + policy.reminder_after
     return referral.created_at + policy.expire_after
 
@@ -122,6 +132,21 @@ def refuse_request(referrer: Person, error: IntakeError, *, subject: str, messag
     )
 
 
+def decline_for_referrer(request: ReferralRequest, policy: Policy) -> Outgoing:
+    """The referrer cannot vouch for the requester: a courteous no in the referrer's name,
+    the referrer in copy and as the reply address, so the conversation stays theirs.
+    Nobody else is contacted."""
+    return Outgoing(
+        template="decline",
+        to=(request.requester,),
+        cc=(request.referrer,),
+        reply_to=(request.referrer,),
+        from_name=request.referrer.label,
+        lang=party_language(request, policy),
+        facts={"name": request.requester.name, "referrer": request.referrer.label, "subject": request.subject},
+    )
+
+
 def party_language(request: ReferralRequest, policy: Policy) -> str:
     """Until a party's own language is known, the referrer's is the best guess."""
     return request.lang or policy.language
@@ -145,13 +170,31 @@ def _start(event: Started, now: datetime) -> Decision:
         created_at=now,
         request_message_id=request.message_id,
         forwarded_text=request.forwarded_text,
+        referrer_token=event.referrer_token,
     )
+    if event.needs_context:
+        referral = replace(referral, state=State.AWAITING_CONTEXT)
+        ask = _to_referrer(referral, "context_needed", reply_token=referral.referrer_token)
+        return Decision(referral, (ask,), reason="waiting for the referrer to say how they know them")
+    return _ask_both(referral, "referral started: consent requested from both parties")
+
+
+def _ask_both(referral: Referral, reason: str) -> Decision:
     outgoing = (
         _consent_request(referral, Role.REQUESTER),
         _consent_request(referral, Role.TARGET),
-        _to_referrer(referral, "acknowledgement", in_reply_to=referral.request_message_id),
+        _to_referrer(referral, "acknowledgement"),
     )
-    return Decision(referral, outgoing, reason="referral started: consent requested from both parties")
+    return Decision(referral, outgoing, reason=reason)
+
+
+def _context_given(referral: Referral, event: ContextGiven, now: datetime) -> Decision:
+    """The referrer's answer becomes the context; the clock of reminders starts now."""
+    if not event.text.strip():
+        return Decision(referral, reason="the referrer's reply said nothing: still waiting for the context")
+    context = f"{referral.context}\n\n{event.text}".strip() if referral.context else event.text.strip()
+    referral = replace(referral, context=context, state=State.PENDING, created_at=now)
+    return _ask_both(referral, "context given: consent requested from both parties")
 
 
 def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy) -> Decision:
@@ -192,18 +235,48 @@ def _no(referral: Referral, party: Party, event: Answered, now: datetime) -> Dec
     return Decision(referral, tuple(outgoing), suppress, reason=f"{party.role} {verb}: no introduction")
 
 
+def _reconsiders(referral: Referral, event, now: datetime, policy: Policy) -> bool:
+    """A party who said no may still say yes until the referral would have expired: a
+    person changing their mind is no reason to lose an introduction both want."""
+    return (referral.state is State.DECLINED
+            and isinstance(event, Answered) and event.answer is Answer.YES
+            and referral.party(event.role).answer is Answer.NO
+            and now < referral.created_at + policy.expire_after)
+
+
+def _reopen(referral: Referral, event: Answered, now: datetime) -> Decision:
+    party = replace(referral.party(event.role), answer=Answer.YES, answered_at=now, note=event.note)
+    referral = replace(referral.with_party(party), state=State.PENDING, closed_at=None)
+    other = referral.party(event.role.other)
+    if other.answer is Answer.YES:
+        referral = replace(referral, state=State.INTRODUCED, closed_at=now)
+        return Decision(referral, (_introduction(referral),),
+                        reason=f"{event.role} changed their mind to yes; both agreed: introduced")
+    outgoing = (
+        _to_party(referral, party, "yes_noted", in_reply_to=event.message_id),
+        _to_referrer(referral, "reconsidered", facts={"party": _named(party.person)}),
+        _to_party(referral, other, "reopened", unsubscribe=True),
+    )
+    return Decision(referral, outgoing, reason=f"{event.role} changed their mind to yes: asking {other.role} again")
+
+
 def _unclear(referral: Referral, party: Party, event: Answered, policy: Policy) -> Decision:
     """Not a clear yes or no: the party is asked once more, plainly, and the referrer sees
     what they wrote so a human can answer a question. Never counted as an answer."""
     outgoing = [_to_referrer(referral, "unclear_referrer", facts={"party": _named(party.person),
                                                                   "text": event.note})]
     if party.clarifications < policy.max_clarifications:
-        outgoing.insert(0, _to_party(referral, party, "clarify", in_reply_to=event.message_id))
+        outgoing.insert(0, _to_party(referral, party, "clarify", in_reply_to=event.message_id, unsubscribe=True))
         referral = referral.with_party(replace(party, clarifications=party.clarifications + 1))
     return Decision(referral, tuple(outgoing), reason=f"{party.role}'s reply was unclear")
 
 
 def _tick(referral: Referral, now: datetime, policy: Policy) -> Decision:
+    if referral.state is State.AWAITING_CONTEXT:
+        if now >= referral.created_at + policy.expire_after:
+            referral = replace(referral, state=State.EXPIRED, closed_at=now)
+            return Decision(referral, reason="expired: the referrer never said how they know them")
+        return Decision(referral)
     if now >= referral.created_at + policy.expire_after:
         return _expire(referral, now)
     if referral.reminded_at is None and now >= referral.created_at + policy.reminder_after:
@@ -213,7 +286,7 @@ def _tick(referral: Referral, now: datetime, policy: Policy) -> Decision:
 
 def _remind(referral: Referral, now: datetime) -> Decision:
     silent = [p for p in referral.parties if p.answer is None]
-    outgoing = tuple(_to_party(referral, p, "reminder", in_reply_to=p.asked_message_id) for p in silent)
+    outgoing = tuple(_to_party(referral, p, "reminder", unsubscribe=True) for p in silent)
     referral = replace(referral, reminded_at=now)
     return Decision(referral, outgoing, reason="reminder sent to " + (", ".join(p.role for p in silent) or "nobody"))
 
@@ -227,9 +300,10 @@ def _expire(referral: Referral, now: datetime) -> Decision:
 
 
 def _cancel(referral: Referral, now: datetime) -> Decision:
+    asked = referral.state is not State.AWAITING_CONTEXT
     referral = replace(referral, state=State.CANCELLED, closed_at=now)
-    outgoing = [_to_referrer(referral, "cancelled")]
-    outgoing += [_to_party(referral, p, "closed") for p in referral.parties]
+    outgoing = [_to_referrer(referral, "cancelled", facts={"asked": asked})]
+    outgoing += [_to_party(referral, p, "closed") for p in referral.parties if asked]
     return Decision(referral, tuple(outgoing), reason="cancelled")
 
 
@@ -265,21 +339,14 @@ def _common_facts(referral: Referral) -> dict:
 
 def _consent_request(referral: Referral, role: Role) -> Outgoing:
     party = referral.party(role)
-    other = referral.party(role.other)
-    return Outgoing(
-        template="consent_request",
-        to=(party.person,),
-        lang=party.lang,
-        ref=referral.ref,
-        reply_token=party.token,
-        message_id=party.asked_message_id,
-        facts={**_common_facts(referral), "name": party.person.name, "other": _public(other.person),
-               "role": role.value},
-    )
+    return _to_party(referral, party, "consent_request", message_id=party.asked_message_id, in_reply_to="",
+                     unsubscribe=True)
 
 
-def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: str = "",
-              ignores_suppression: bool = False) -> Outgoing:
+def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: str | None = None,
+              message_id: str = "", ignores_suppression: bool = False, unsubscribe: bool = False) -> Outgoing:
+    """A message to one party alone, answerable with their own token. The other party is
+    named, never shown by address."""
     other = referral.party(party.role.other)
     return Outgoing(
         template=template,
@@ -287,20 +354,23 @@ def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: s
         lang=party.lang,
         ref=referral.ref,
         reply_token=party.token,
-        in_reply_to=in_reply_to or party.asked_message_id,
+        in_reply_to=party.asked_message_id if in_reply_to is None else in_reply_to,
+        message_id=message_id,
         facts={**_common_facts(referral), "name": party.person.name, "other": _public(other.person),
                "role": party.role.value},
         ignores_suppression=ignores_suppression,
+        unsubscribe=unsubscribe,
     )
 
 
-def _to_referrer(referral: Referral, template: str, *, in_reply_to: str = "", facts: dict | None = None) -> Outgoing:
+def _to_referrer(referral: Referral, template: str, *, reply_token: str = "", facts: dict | None = None) -> Outgoing:
     return Outgoing(
         template=template,
         to=(referral.referrer,),
         lang=referral.lang,
         ref=referral.ref,
-        in_reply_to=in_reply_to or referral.request_message_id,
+        reply_token=reply_token,
+        in_reply_to=referral.request_message_id,
         facts={**_common_facts(referral), **_both(referral), **(facts or {})},
     )
 
@@ -312,6 +382,7 @@ def _introduction(referral: Referral) -> Outgoing:
         template="introduction",
         to=(requester.person, target.person),
         cc=(referral.referrer,),
+        reply_to=(requester.person, target.person),
         lang=lang,
         ref=referral.ref,
         facts={**_common_facts(referral),

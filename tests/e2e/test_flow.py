@@ -152,7 +152,7 @@ def test_request_without_target_gets_an_error_and_nothing_else(broker):
 
 def test_an_unknown_address_ends_the_referral_and_tells_the_referrer(broker):
     send(direct_request("Introduce: Alice Martin <alice@example.test>\nTo: Nobody <nobody@example.test>\n"
-                        "Why: a typo in the address."))
+                        "Why: they studied law together in Lyon."))
     with mt.Mailbox("referrer") as r:
         [notice] = r.wait_for(subject_has("unreachable"))
     assert "nobody@example.test" in notice.get_content() and "550" in notice.get_content()

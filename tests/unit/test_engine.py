@@ -186,3 +186,16 @@ def test_referrer_replying_to_an_acknowledgement_is_filed_quietly(engine):
     fate = engine.handle(bytes(mt.reply(ack, mt.REFERRER, "Thanks!")))
     assert fate.folder == PROCESSED and outbox(engine) == []
     assert engine.store.load(fate.ref).requester.answer is None
+
+
+def test_a_request_without_context_waits_for_the_referrers_answer(engine):
+    fate = engine.handle(bytes(mt.direct_request("Introduce: Carol <carol@example.test>\nTo: Dave <dave@example.test>")))
+    [(recipients, question)] = outbox(engine)
+    assert recipients == (mt.REFERRER,) and "how do you know them" in str(question["Subject"])
+    assert engine.store.load(fate.ref).state is State.AWAITING_CONTEXT
+    stranger = mt.reply(question, CAROL, "I know them from the Lyon meetup.")
+    assert engine.handle(bytes(stranger)).folder == QUARANTINE
+    engine.handle(bytes(mt.reply(question, mt.REFERRER, "Carol and Dave both organise the Lyon Python meetup.")))
+    referral = engine.store.load(fate.ref)
+    assert referral.state is State.PENDING and "Lyon Python meetup" in referral.context
+    assert sorted(r for r, _ in outbox(engine)) == [(CAROL,), (mt.address("dave"),), (mt.REFERRER,)]

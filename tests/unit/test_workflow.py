@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 
 from mailbroker.compose import Identity, compose
 from mailbroker.model import (
-    Answer, Answered, Cancelled, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
+    Answer, Answered, Cancelled, ContextGiven, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
 )
-from mailbroker.workflow import Policy, decide, next_due, refuse_request, vet_request, without_suppressed
+from mailbroker.workflow import (Policy, decide, decline_for_referrer, next_due, refuse_request, vet_request,
+                                 without_suppressed)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))
@@ -19,9 +20,11 @@ ALICE = Person("Alice Martin", "alice@example.test")
 BOB = Person("Bob Stone", "bob@example.test")
 
 
-def started(requester=ALICE, target=BOB, context="We worked together at Acme in 2021.", lang="en"):
+def started(requester=ALICE, target=BOB, context="We worked together at Acme in 2021.", lang="en",
+            needs_context=False):
     request = ReferralRequest(REFERRER, requester, target, context, "Looking for a CTO", message_id="<req@x>")
-    return Started(request, "K7Q3XF", "tok-requester", "tok-target", lang, lang, lang, "<c1@x>", "<c2@x>")
+    return Started(request, "K7Q3XF", "tok-requester", "tok-target", lang, lang, lang, "<c1@x>", "<c2@x>",
+                   referrer_token="tok-referrer", needs_context=needs_context)
 
 
 def start():
@@ -133,6 +136,68 @@ def test_an_unreachable_party_ends_the_referral_and_the_referrer_learns_why():
     assert d.outgoing[0].facts["address"] == "bob@example.test"
 
 
+def test_missing_context_is_asked_of_the_referrer_before_anyone_else():
+    d = decide(None, started(context="", needs_context=True), T0, POLICY)
+    assert d.referral.state is State.AWAITING_CONTEXT
+    assert templates(d) == [("context_needed", ("referrer@example.test",))]
+    assert d.outgoing[0].reply_token == "tok-referrer"
+    assert next_due(d.referral, POLICY) == T0 + POLICY.expire_after
+    assert decide(d.referral, Answered(Role.TARGET, Answer.YES), T0, POLICY).outgoing == ()
+    assert decide(d.referral, ContextGiven("  "), T0, POLICY).referral.state is State.AWAITING_CONTEXT
+    later = T0 + timedelta(hours=5)
+    d = decide(d.referral, ContextGiven("Bob and I built Acme's payment platform."), later, POLICY)
+    assert d.referral.state is State.PENDING and d.referral.created_at == later
+    assert [o.template for o in d.outgoing] == ["consent_request", "consent_request", "acknowledgement"]
+    assert "Acme's payment platform" in d.outgoing[0].facts["context"]
+
+
+def test_without_context_the_request_lapses_quietly():
+    d = decide(None, started(context="", needs_context=True), T0, POLICY)
+    d = decide(d.referral, Tick(), T0 + POLICY.expire_after, POLICY)
+    assert d.referral.state is State.EXPIRED and d.outgoing == ()
+
+
+def test_a_no_can_become_a_yes_and_the_introduction_happens():
+    d = answer(start().referral, Role.TARGET, Answer.YES)
+    d = answer(d.referral, Role.REQUESTER, Answer.NO)
+    d = answer(d.referral, Role.REQUESTER, Answer.YES, "Sorry, I misread: yes!", at=T0 + timedelta(days=1))
+    assert d.referral.state is State.INTRODUCED
+    assert templates(d) == [("introduction", ("alice@example.test", "bob@example.test"))]
+
+
+def test_a_no_turned_yes_asks_the_other_party_again():
+    d = answer(start().referral, Role.REQUESTER, Answer.NO)
+    d = answer(d.referral, Role.REQUESTER, Answer.YES)
+    assert d.referral.state is State.PENDING
+    assert [o.template for o in d.outgoing] == ["yes_noted", "reconsidered", "reopened"]
+    assert d.outgoing[2].to == (BOB,)
+
+
+def test_no_change_of_mind_after_the_expiry_or_after_a_stop():
+    d = answer(start().referral, Role.REQUESTER, Answer.NO)
+    late = answer(d.referral, Role.REQUESTER, Answer.YES, at=T0 + POLICY.expire_after)
+    assert late.referral.state is State.DECLINED and late.outgoing == ()
+    d = answer(start().referral, Role.REQUESTER, Answer.STOP)
+    assert answer(d.referral, Role.REQUESTER, Answer.YES).referral.state is State.DECLINED
+
+
+def test_decline_on_behalf_of_the_referrer():
+    request = started().request
+    out = decline_for_referrer(request, POLICY)
+    assert out.to == (ALICE,) and out.cc == (REFERRER,) and out.reply_to == (REFERRER,)
+    message = compose(out, IDENTITY, T0)
+    assert str(message["From"]) == '"Rita Referrer (via Introductions)" <intro@example.test>'
+    assert "don't know your work well enough" in message.get_content()
+    assert BOB.address not in message.as_string()
+
+
+def test_party_messages_offer_unsubscribe():
+    consent = compose(start().outgoing[0], IDENTITY, T0)
+    assert consent["List-Unsubscribe"] == "<mailto:intro+tok-requester@example.test?subject=stop>"
+    ack = compose(start().outgoing[2], IDENTITY, T0)
+    assert ack["List-Unsubscribe"] is None
+
+
 def test_vet_request_refuses_duplicates_and_suppressed():
     request = started().request
     assert vet_request(request, open_duplicate=None, suppressed=()) is None
@@ -167,13 +232,15 @@ events = st.one_of(
     st.just(Tick()),
     st.just(Cancelled()),
     st.builds(Undeliverable, st.sampled_from(list(Role)), st.just("550 no such user")),
+    st.builds(ContextGiven, st.sampled_from(["", "We worked together."])),
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(events, st.integers(0, 10 * 24)), max_size=12), st.sampled_from(["en", "fr"]))
-def test_invariants_hold_for_any_sequence_of_events(steps, lang):
-    d = decide(None, started(lang=lang), T0, POLICY)
+@given(st.lists(st.tuples(events, st.integers(0, 10 * 24)), max_size=12), st.sampled_from(["en", "fr"]),
+       st.booleans())
+def test_invariants_hold_for_any_sequence_of_events(steps, lang, needs_context):
+    d = decide(None, started(lang=lang, needs_context=needs_context), T0, POLICY)
     referral = d.referral
     latest = {Role.REQUESTER: None, Role.TARGET: None}
     introductions = 0
@@ -181,8 +248,9 @@ def test_invariants_hold_for_any_sequence_of_events(steps, lang):
     for event, hours in steps:
         now = now + timedelta(hours=hours)
         was_open = referral.state.is_open
+        asked = referral.state is not State.AWAITING_CONTEXT
         d = decide(referral, event, now, POLICY)
-        if isinstance(event, Answered) and was_open and event.answer is not Answer.UNCLEAR:
+        if isinstance(event, Answered) and asked and d.referral != referral and event.answer is not Answer.UNCLEAR:
             latest[event.role] = event.answer
         for out in d.outgoing:
             message = compose(out, IDENTITY, now)  # every template renders in every language
@@ -196,10 +264,12 @@ def test_invariants_hold_for_any_sequence_of_events(steps, lang):
             if out.to[0] in (ALICE, BOB):
                 other = BOB if out.to[0] == ALICE else ALICE
                 assert other.address not in message.as_string()
-        if not was_open:
+        if not was_open and d.referral.state is not State.PENDING and d.referral.state is not State.INTRODUCED:
             assert d.outgoing == () and d.referral == referral
         referral = d.referral
         reminders = [o for o in d.outgoing if o.template == "reminder"]
         assert len(reminders) <= 2
+        if referral.state is State.AWAITING_CONTEXT:  # nobody but the referrer hears of it yet
+            assert all(o.to == (REFERRER,) for o in d.outgoing)
     assert introductions <= 1
     assert (referral.state is State.INTRODUCED) == (introductions == 1)
