@@ -5,7 +5,11 @@ loop forever) and must never count it as a party's answer: an out-of-office repl
 says "I am away until Monday, thank you for your message" is no consent. Mail systems
 mark their messages in many ways, from the standard (`Auto-Submitted`, a null sender,
 multipart/report) to the vendor-specific (Exchange's rules loop header, `X-Autoreply`).
-Some only change the subject, in the user's language: those subjects are in `lexicon`.
+Some only change the subject, in the user's language: those subjects are in `lexicon`;
+Exchange, in any language, puts a prefix of several words before the original topic it
+also writes in Thread-Topic. Challenge-response spam filters ("confirm you are human
+before I read your message") are automatic too: by their headers (X-Boxtrapper,
+X-ChallengeResponse), their subjects, or the wording of their request (`lexicon`).
 
 `automatic_reason` says why a message is automatic, in a few words for the log, or
 None for a message a person wrote.
@@ -17,7 +21,7 @@ import re
 from email.message import Message
 
 from . import lexicon
-from .mailtext import fold, header_addresses, header_values, split_address
+from .mailtext import body_text, fold, header_addresses, header_values, split_address
 
 # Headers whose mere presence marks an automatic message. X-Auto-Response-Suppress is
 # not one of them: Outlook puts it on ordinary mail too ("don't auto-answer this").
@@ -35,6 +39,10 @@ _AUTOMATIC_HEADERS = (
     "X-MS-Exchange-Inbox-Rules-Loop",  # Outlook's rules and out-of-office
     "X-MS-Exchange-Generated-Message-Source",
     "X-MS-Exchange-Message-Is-Ndr",
+    # Challenge-response filters ("confirm you are human before I read your mail").
+    "X-Boxtrapper",
+    "X-ChallengeResponse",
+    "X-Challenge-Response",
 )
 
 # Headers whose value says so: (header, pattern of the automatic values).
@@ -58,7 +66,10 @@ _BOUNCE_LOCAL_PARTS = re.compile(r"^(mailer-daemon|post_?master|mail-?daemon)([+
 
 def automatic_reason(msg: Message) -> str | None:
     """Why `msg` is automatic ("auto-submitted: auto-replied"), or None if a person wrote it."""
-    for check in (_auto_submitted, _marked, _report, _null_sender, _robot_sender, _mailing_list, _subject):
+    for check in (
+        _auto_submitted, _marked, _report, _null_sender, _robot_sender, _mailing_list, _subject,
+        _topic_prefix, _challenge,
+    ):
         reason = check(msg)
         if reason:
             return reason
@@ -165,6 +176,40 @@ def _subject(msg: Message) -> str | None:
     for prefix in _SUBJECT_PREFIXES:
         if subject.startswith(prefix) and (len(subject) == len(prefix) or not subject[len(prefix)].isalnum()):
             return f"subject: {prefix}"
+    return None
+
+
+def _topic_prefix(msg: Message) -> str | None:
+    """Exchange's automatic replies in any language: the subject is the original topic
+    (Thread-Topic) under a prefix of several words ("Arpus biroja automatiska atbilde:
+    Hello"). A person's reply carries a one-word prefix ("RE:", "AW:", "SV:")."""
+    topic = " ".join((_first(msg, "Thread-Topic") or "").split())
+    subject = " ".join((_first(msg, "Subject") or "").split())
+    if not topic or len(subject) <= len(topic) or not subject.endswith(topic):
+        return None
+    prefix = subject[: -len(topic)].rstrip()
+    if not prefix.endswith((":", "：")):
+        return None
+    words = prefix[:-1].split()
+    if len(words) < 2 or not all(word.isalpha() for word in words):
+        return None
+    return f"subject: {' '.join(words).lower()} (thread-topic)"
+
+
+def _challenge_phrases() -> tuple[str, ...]:
+    return tuple(sorted({_fold_subject(p) for language in lexicon.LANGUAGES for p in language.challenge_phrases}))
+
+
+_CHALLENGE_PHRASES = _challenge_phrases()
+_CHALLENGE_HEAD = 6000  # characters: the request to confirm comes first
+
+
+def _challenge(msg: Message) -> str | None:
+    """A challenge-response filter asking to prove the sender is human."""
+    text = _fold_subject(body_text(msg)[:_CHALLENGE_HEAD])
+    for phrase in _CHALLENGE_PHRASES:
+        if phrase in text:
+            return f"challenge-response: {phrase}"
     return None
 
 

@@ -16,6 +16,10 @@ DEFAULT_CONFIG = "/etc/mailbroker/mailbroker.yaml"
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.config_given = args.config is not None
+    args.config = args.config or DEFAULT_CONFIG
+    if args.command is _explain and not args.config_given:
+        return _explain(None, args)
     try:
         config = load_config(args.config, resolve_secrets=args.needs_secrets)
     except ConfigError as error:
@@ -31,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, function, help_text: str, needs_secrets: bool = False) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--config", "-c", default=DEFAULT_CONFIG,
+        sub.add_argument("--config", "-c", default=None,
                          help=f"the YAML configuration file (default {DEFAULT_CONFIG})")
         sub.set_defaults(command=function, needs_secrets=needs_secrets)
         return sub
@@ -45,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("ref", help="the referral's reference, e.g. K7Q3XF")
     cancel = command("cancel", _cancel, "cancel an open referral and tell whom it concerns")
     cancel.add_argument("ref", help="the referral's reference")
+    explain = command("explain", _explain, "show how the broker reads one message (no state is touched)")
+    explain.add_argument("file", help="an .eml file, or - for standard input")
+    explain.add_argument("--json", action="store_true", help="print JSON instead of text")
+    explain.add_argument("--broker", help="the broker's address (default: from --config, else the message's To)")
     return parser
 
 
@@ -114,6 +122,34 @@ def _cancel(config, args) -> int:
         return 1
     print(f"{args.ref.upper()}: {decision.reason or 'nothing to do'}")
     return 0
+
+
+def _explain(config, args) -> int:
+    from . import mailtext
+    from .explain import explain
+
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    except OSError as error:
+        print(f"mailbroker: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    msg = mailtext.parse(raw)
+    broker = args.broker or (config.broker.address if config else _addressee(msg))
+    result = explain(msg, broker, config.is_allowed_referrer if config else None)
+    print(result.as_json() if args.json else result.as_text())
+    return 0
+
+
+def _addressee(msg) -> str:
+    """Without a configuration, the broker is whoever the message was sent to."""
+    from . import mailtext
+
+    for header in ("Delivered-To", "To"):
+        people = mailtext.header_addresses(msg, header)
+        if people:
+            local, _, domain = people[0].address.partition("@")
+            return f"{local.split('+')[0]}@{domain}"
+    return ""
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from . import automatic, intake, mailtext, replies
+from . import automatic, bounces, intake, mailtext, replies
 from .compose import Identity, compose, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 REFERRER = "referrer"  # who wrote a reply, when it is not a party
+MAX_ATTEMPTS = 3  # a message that crashed the broker this often is quarantined unread
 
 # Crockford's base32 without look-alikes: easy to read aloud and to type.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -76,12 +77,17 @@ class Engine:
         previous = self.store.seen(digest)
         if previous:
             return Fate(previous, "already handled")
-        msg = mailtext.parse(raw)
-        try:
-            decision, fate = self._route(msg)
-        except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
-            log.exception("could not handle message %s", msg.get("Message-ID", "(no Message-ID)"))
-            decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
+        if self.store.count_attempt(digest) >= MAX_ATTEMPTS:
+            # Handling it crashed the whole process that many times: set it aside unread.
+            msg, decision = mailtext.parse(b""), None
+            fate = Fate(QUARANTINE, f"handling failed {MAX_ATTEMPTS} times: set aside unread")
+        else:
+            msg = mailtext.parse(raw)
+            try:
+                decision, fate = self._route(msg)
+            except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
+                log.exception("could not handle message %s", mailtext.header_text(msg, "Message-ID"))
+                decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
         with self.store.transaction():
             if decision is not None:
                 self._apply(decision)
@@ -92,8 +98,11 @@ class Engine:
     def _route(self, msg: EmailMessage) -> tuple[Decision | None, Fate]:
         """Which kind of message this is decides who reads it. Automatic mail is never
         answered, whatever else it looks like, so it is recognised first."""
-        reason = automatic.automatic_reason(msg)
         thread = self._thread(msg)
+        bounce = bounces.read_bounce(msg)
+        if bounce is not None:
+            return self._bounce(bounce, thread)
+        reason = automatic.automatic_reason(msg)
         if reason:
             if thread:
                 return None, Fate(PROCESSED, f"automatic message ignored ({reason})", thread[0])
@@ -106,6 +115,25 @@ class Engine:
         if not self.is_allowed_referrer(sender.address):
             return None, Fate(QUARANTINE, f"sender {sender.address} is not an allowed referrer")
         return self._request(msg, sender)
+
+    def _bounce(self, bounce: bounces.Bounce, thread) -> tuple[Decision | None, Fate]:
+        """A delivery failure: matched to the party it was for by the token of the
+        envelope sender (VERP) or by the Message-ID of the message that bounced. A
+        permanent failure ends the referral; a temporary one only waits."""
+        if thread is None and bounce.original_message_id:
+            found = self.store.by_sent_message(bounce.original_message_id)
+            thread = (found[0], (self._by_token(found[1]) or (found[0], None))[1]) if found else None
+        failed = ", ".join(f.recipient for f in bounce.failures)
+        if thread is None:
+            return None, Fate(QUARANTINE, f"bounce for a message the broker does not know ({failed})")
+        ref, who = thread
+        permanent = [f for f in bounce.failures if f.permanent]
+        if who in (Role.REQUESTER, Role.TARGET) and permanent:
+            detail = permanent[0].diagnostic or permanent[0].status or "permanent delivery failure"
+            decision = decide(self.store.load(ref), Undeliverable(who, detail), self.clock(), self.policy)
+            return decision, Fate(PROCESSED, f"bounce: {who} unreachable ({failed}): {decision.reason}", ref)
+        kind = "permanent" if permanent else "temporary"
+        return None, Fate(PROCESSED, f"bounce ({kind}) of a message to {who or 'someone'} of {ref}: {failed}", ref)
 
     def _thread(self, msg: EmailMessage) -> tuple[str, Role | str | None] | None:
         """The referral this message belongs to and who should have written it (a party's
@@ -250,8 +278,9 @@ class Engine:
         out = kept
         message = compose(out, self.identity, now)
         recipients = [p.address for p in out.to + out.cc]
+        # VERP: a bounce of a message to a party comes back to that party's token.
         self.store.enqueue(ref=out.ref, template=out.template, message_id=message["Message-ID"],
-                           reply_token=out.reply_token, envelope_from=self.identity.address,
+                           reply_token=out.reply_token, envelope_from=self.identity.reply_address(out.reply_token),
                            recipients=recipients, raw=message.as_bytes(policy=SMTP), now=now)
         if out.ref:
             self.store.log(out.ref, f"queued {out.template} to {', '.join(recipients)}", now)

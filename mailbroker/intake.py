@@ -13,7 +13,15 @@ A referrer asks for an introduction in one of three ways:
    one-line "Introduce John <john@x> to Jane <jane@x>".
 
 In the first two the requester is the author of the forwarded message and the target
-is the one address in the referrer's note that belongs to nobody else. Whether the
+is the one address in the referrer's note that belongs to nobody else (addresses in the
+referrer's own signature aside). When the note names no address, the target may be the
+one person the referrer copied on the forward and names in the note ("Ana, meet John"),
+or the one person the forwarded message itself asks to meet ("Could you introduce me to
+Jane Doe (jane@x)?"). When the note names the requester instead ("Introduce: Carol
+<carol@x>", "introduce Carol <carol@x> to the author of this post"), the forwarded
+message's author is the target: a post, a newsletter. An explicit request may also be
+prose with two addresses ("Could you put John <john@x> in touch with Jane <jane@x>?").
+Whether the
 referrer is allowed, duplicates and the suppression list are decided elsewhere: this
 module only reads, so that every mistake it finds can be explained to the referrer.
 """
@@ -36,6 +44,7 @@ from .mailtext import (
     clean_name,
     fold,
     header_block,
+    header_addresses,
     header_field,
     header_text,
     is_forward_subject,
@@ -51,6 +60,7 @@ from .mailtext import (
     strip_courtesy,
     strip_forward_prefixes,
     unquote_line,
+    without_signature_block,
 )
 from .model import IntakeError, Person, ReferralRequest
 
@@ -80,6 +90,7 @@ def _read(msg: Message, broker_address: str) -> ReferralRequest | IntakeError:
         broker=broker_address,
         subject=subject,
         message_id=header_text(msg, "Message-ID"),
+        copied=tuple(header_addresses(msg, "To") + header_addresses(msg, "Cc")),
     )
     forward = attached_forward(msg, text) or find_forward(text, subject, skip_author=referrer.address)
     if forward is not None:
@@ -95,6 +106,7 @@ class Letter:
     broker: str
     subject: str
     message_id: str
+    copied: tuple[Person, ...] = ()  # the other recipients of the referrer's message (To, Cc)
 
 
 # --- Forwards ----------------------------------------------------------------------------------
@@ -378,12 +390,30 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
     note = note_lines(forward.note)
     lang = language_of("\n".join(note), forward.languages + _label_languages(note))
     labelled = _labelled_lines(note)
-    # An explicit "Introduce:" line says who the requester is, even above a forward.
+    # An explicit "Introduce:" line says who the requester is, even above a forward;
+    # so does a note asking to introduce someone "to the author" of what it forwards.
     named = people_in(labelled.introduce or "")
-    requester = named[0] if named else forward.author
+    requester = named[0] if named else _wants_the_author(note, letter, forward)
+    meets_author = requester is not None
+    requester = requester or forward.author
     if requester is None:
         return IntakeError("no_requester", detail=forward.author_name, lang=lang)
+    if asks_to_decline(note):
+        return _decline(letter, requester, subject=forward.subject or letter.subject, lang=labelled.lang or lang)
     target = _target(note, labelled, letter, requester)
+    if isinstance(target, IntakeError) and target.code in ("no_target", "target_without_address"):
+        if meets_author and target.code == "no_target" and forward.author is not None:
+            # The person named wants to meet the author: a post, a newsletter.
+            target = forward.author
+        else:
+            # The person is copied on the forward, and named in the note; or the
+            # forwarded message itself names the one person to meet.
+            named_only = target.detail if target.code == "target_without_address" else ""
+            target = (
+                _target_copied(note, letter, requester, named_only)
+                or _target_in_forward(forward, letter, requester, named_only)
+                or target
+            )
     if isinstance(target, IntakeError):
         return IntakeError(target.code, target.detail, lang)
     context = _context(note, labelled, [requester, target])
@@ -396,6 +426,113 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
         forwarded_text=forward.body,
         lang=labelled.lang or lang,
     )
+
+
+def asks_to_decline(note: list[str]) -> bool:
+    """The note opens with a decline word ("Decline", "Refuser :", "Please decline — …")."""
+    first = next((line for line in note if line.strip()), "")
+    return bool(_DECLINE_RE.match(fold(first).strip(" \t*_-")))
+
+
+def _decline(letter: Letter, requester: Person, *, subject: str, lang: str | None) -> ReferralRequest | IntakeError:
+    """A decline names only the requester: the one person the courteous no goes to."""
+    if not is_valid_address(requester.address):
+        return IntakeError("invalid_address", detail=requester.address, lang=lang)
+    if same_mailbox(requester.address, letter.broker) or requester.same_address(letter.referrer.address):
+        return IntakeError("referrer_as_party", detail=requester.address, lang=lang)
+    return ReferralRequest(referrer=letter.referrer, requester=requester, target=Person("", ""), context="",
+                           subject=subject, lang=lang, message_id=letter.message_id, decline=True)
+
+
+def _phrase_re(attribute: str) -> re.Pattern[str]:
+    """Folded lexicon phrases of `attribute`, as whole words, any spacing between them."""
+    phrases = {fold(p).strip() for language in lexicon.LANGUAGES for p in getattr(language, attribute)}
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(phrases, key=len, reverse=True)
+        if phrase
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if alternatives else re.compile(r"(?!x)x")
+
+
+_MEET_RE = _phrase_re("meet_verbs")
+_DECLINE_RE = _phrase_re("decline_words")
+_AUTHOR_RE = _phrase_re("author_references")
+_CONNECTOR_RE = _phrase_re("target_connectors")
+
+
+def _wants_the_author(note: list[str], letter: Letter, forward: Forward) -> Person | None:
+    """The person a note asks to introduce to the forwarded message's author: "Could you
+    introduce Carol <carol@x> to the author of this post?" → Carol. Only when the note
+    names nobody else, and names Carol before the author."""
+    if forward.author is None:
+        return None
+    named: list[Person] = []
+    wanting: list[Person] = []
+    for line in note:
+        folded = fold(line)
+        reference = _AUTHOR_RE.search(folded)
+        for person in prose_people(line):
+            if _excluded(person, letter, forward.author):
+                continue
+            if not any(p.same_address(person.address) for p in named):
+                named.append(person)
+            at = folded.find(fold(person.address))
+            if reference and 0 <= at < reference.start():
+                between = folded[at + len(person.address) : reference.start()]
+                if _CONNECTOR_RE.search(between) or _MEET_RE.search(between):  # "… to the author"
+                    wanting.append(person)
+    if len(named) == 1 and wanting:
+        return named[0]
+    return None
+
+
+def _target_copied(note: list[str], letter: Letter, requester: Person, named: str) -> Person | None:
+    """The one person the referrer copied on the forward (To or Cc besides the broker),
+    when the note names them ("Ana, meet John"): referrers often copy the person they
+    introduce. A copied address the note does not name (an assistant) is no target."""
+    copied = [p for p in letter.copied if not _excluded(p, letter, requester)]
+    if len(copied) != 1:
+        return None
+    person = copied[0]
+    name = person.name or name_from_address(person.address)
+    words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 1]
+    text = " ".join(re.findall(r"\w+", fold("\n".join(note))))
+    if not words or not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words):
+        return None
+    if named and not _names_agree(named, name):
+        return None
+    return Person(name=person.name or name, address=person.address)
+
+
+def _names_agree(one: str, other: str) -> bool:
+    a, b = fold(one).strip(), fold(other).strip()
+    return bool(a and b) and (a in b or b in a)
+
+
+def _target_in_forward(forward: Forward, letter: Letter, requester: Person, named: str) -> Person | None:
+    """The one person the forwarded message asks to meet, with an address ("Could you
+    introduce me to Jane Doe (jane@x)?"), when the note names no address. A paragraph
+    counts when it asks to meet someone; the requester's own addresses never do. When
+    the note named someone without an address (`named`), the names must agree."""
+    candidates: list[Person] = []
+    for paragraph in re.split(r"\n\s*\n", forward.body):
+        text = " ".join(line.strip() for line in paragraph.split("\n"))
+        if not _MEET_RE.search(fold(text)):
+            continue
+        for person in prose_people(text):
+            if _excluded(person, letter, requester) or (forward.author and person.same_address(forward.author.address)):
+                continue
+            if not any(c.same_address(person.address) for c in candidates):
+                candidates.append(person)
+    if len(candidates) != 1:
+        return None
+    found = candidates[0]
+    if requester.name and found.name and fold(found.name) == fold(requester.name):
+        return None  # the requester's other address
+    if named and found.name and not _names_agree(named, found.name):
+        return None
+    return found
 
 
 # --- The referrer's note -----------------------------------------------------------------------
@@ -498,9 +635,35 @@ def _language_named(value: str) -> str | None:
 
 
 def _target(lines: list[str], labelled: _Labelled, letter: Letter, requester: Person) -> Person | IntakeError:
-    """The person the referrer names in the note, or why none can be chosen."""
+    """The person the referrer names in the note, or why none can be chosen.
+
+    When several addresses are named and all but one are in the referrer's signature
+    (a closing and a name, or a last block of name and contact lines), the one left
+    is the target.
+    """
     if labelled.target is not None:
         return _named_target(labelled.target)
+    candidates = _candidates(lines, letter, requester)
+    if len(candidates) > 1:
+        unsigned = _candidates(without_signature_block(lines), letter, requester)
+        candidates = unsigned if len(unsigned) == 1 else candidates
+    if len(candidates) == 1:
+        found = candidates[0]
+        if not found.name:
+            name = _name_on_line_above(lines, found) or named_without_address(lines, requester)
+            found = Person(name=name, address=found.address) if name else found
+        return found
+    if candidates:
+        return IntakeError("ambiguous_target", detail=", ".join(c.address for c in candidates))
+    name = named_without_address(lines, requester)
+    if name:
+        return IntakeError("target_without_address", detail=name)
+    return IntakeError("no_target")
+
+
+def _candidates(lines: list[str], letter: Letter, requester: Person) -> list[Person]:
+    """The people named with an address in `lines`, once each, but the parties of the
+    letter itself (referrer, broker, requester)."""
     candidates: list[Person] = []
     for line in lines:
         for person in prose_people(line):
@@ -511,14 +674,21 @@ def _target(lines: list[str], labelled: _Labelled, letter: Letter, requester: Pe
                 candidates.append(person)
             elif not known.name and person.name:
                 candidates[candidates.index(known)] = person
-    if len(candidates) == 1:
-        return candidates[0]
-    if candidates:
-        return IntakeError("ambiguous_target", detail=", ".join(c.address for c in candidates))
-    name = named_without_address(lines, requester)
-    if name:
-        return IntakeError("target_without_address", detail=name)
-    return IntakeError("no_target")
+    return candidates
+
+
+def _name_on_line_above(lines: list[str], person: Person) -> str:
+    """ "Ana Lima\nana@x": the name written alone on the line above an address that is
+    alone on its own."""
+    for i, line in enumerate(lines):
+        if line.strip().strip("<>[]()").casefold() != person.address.casefold():
+            continue
+        above = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        words = above.split()
+        if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words if fold(w) not in _PARTICLES):
+            if not above.endswith((":", ".", "?", "!", ",")) and fold(words[0]) not in _NAME_STOPWORDS:
+                return above
+    return ""
 
 
 def _named_target(value: str) -> Person | IntakeError:
@@ -596,7 +766,7 @@ def name_before(text: str) -> str:
 
 
 def _target_cue_re() -> re.Pattern[str]:
-    verbs = {v for language in lexicon.LANGUAGES for v in language.introduce_verbs} | {"meet", "rencontrer"}
+    verbs = {v for language in lexicon.LANGUAGES for v in language.introduce_verbs + language.meet_verbs}
     connectors = {c for language in lexicon.LANGUAGES for c in language.target_connectors}
     verb_alt = "|".join(re.escape(v) for v in sorted(verbs, key=len, reverse=True))
     connector_alt = "|".join(re.escape(c) for c in sorted(connectors, key=len, reverse=True))
@@ -727,10 +897,11 @@ _VERBS = {fold(v) for language in lexicon.LANGUAGES for v in language.introduce_
 
 
 def _one_line_request(lines: list[str]) -> tuple[Person, Person, int] | None:
-    """ "Introduce John <john@x> to Jane <jane@x>" → (John, Jane, row)."""
+    """ "Introduce John <john@x> to Jane <jane@x>" → (John, Jane, row); also in prose:
+    "Could you put John <john@x> in touch with Jane <jane@x>?"."""
     for row, line in enumerate(lines):
         first = fold(line.strip().split(" ", 1)[0]).strip(":,")
-        if first not in _VERBS:
+        if first not in _VERBS and not _MEET_RE.search(fold(line)):
             continue
         people = prose_people(line)
         distinct = []
@@ -796,12 +967,17 @@ _COMMON_WORDS = _common_words()
 def language_of(text: str, marks: tuple[frozenset[str], ...] = ()) -> str | None:
     """The language a note is written in, if it can be told; None otherwise.
 
-    Frequent words of each language are counted; each landmark that belongs to a
-    single supported language (a French "Message transféré", an "Objet :" label)
-    weighs as three words. A tie tells nothing.
+    Frequent words of each language are counted. When they tell clearly (twice as
+    many of one language), they decide: the landmarks are the client's, and Gmail
+    writes "Forwarded message" and "Subject:" in every language. Otherwise each
+    landmark that belongs to a single supported language (a French "Message
+    transféré", an "Objet :" label) weighs as three words. A tie tells nothing.
     """
     words = re.findall(r"\w+", fold(text))
     scores = {code: sum(w in common for w in words) for code, common in _COMMON_WORDS.items()}
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked and ranked[0] >= 2 and (len(ranked) == 1 or ranked[0] >= 2 * ranked[1]):
+        return max(scores, key=scores.get)
     for mark in marks:
         codes = set(mark) & set(SUPPORTED)
         if len(codes) == 1:

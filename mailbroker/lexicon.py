@@ -56,8 +56,15 @@ class Language:
     # Beginnings of the footer a phone or webmail adds below the text; the footer and
     # everything under it is not what the person wrote.
     mobile_footers: tuple[str, ...] = ()
+    # Beginnings of the legal notice a company adds under a message ("This email and
+    # any attachments are confidential…"): it and everything under it is not what the
+    # person wrote.
+    disclaimers: tuple[str, ...] = ()
     # Subject beginnings of automatic replies and delivery reports.
     auto_subjects: tuple[str, ...] = ()
+    # What challenge-response spam filters write: "confirm you are human" before the
+    # message is delivered. Matched anywhere in the body; keep them specific.
+    challenge_phrases: tuple[str, ...] = ()
 
     # --- Requests written to the broker ----------------------------------------------
 
@@ -69,6 +76,13 @@ class Language:
     # One-line request: "<verb> Name <addr> <connector> Name <addr>".
     introduce_verbs: tuple[str, ...] = ()
     target_connectors: tuple[str, ...] = ()
+    # Words of a request to meet someone, anywhere in a sentence ("Could you put me in
+    # touch with Jane <jane@x>?"): with two addresses, an explicit request; in a
+    # forwarded message, the one person the requester wants to meet.
+    meet_verbs: tuple[str, ...] = ()
+    # How a note names the author of the forwarded message ("introduce Carol <c@x> to
+    # the author of this post"): then the person named is the requester.
+    author_references: tuple[str, ...] = ()
     # Capitalised words that precede a name in prose but are not part of it
     # ("Please meet Jane Doe <jane@x>" names "Jane Doe").
     name_stopwords: tuple[str, ...] = ()
@@ -81,6 +95,9 @@ class Language:
     # The words a bare request is made of ("Hi, could you please introduce Ann to Jane?
     # Thanks!"): what is left of a note without them and the names is its context.
     request_filler: tuple[str, ...] = ()
+    # A note that opens with one of these asks the broker to decline the forwarded
+    # request in the referrer's name ("Decline — we never worked together").
+    decline_words: tuple[str, ...] = ()
 
     # --- Answers to a consent request --------------------------------------------------
 
@@ -115,6 +132,24 @@ class Answers:
     interjections: tuple[str, ...] = ()
     # Words that join clauses: each clause may open with its own answer ("yes and no").
     conjunctions: tuple[str, ...] = ()
+    # Yes phrases that are a yes only as a whole clause ("I'm in!", not "I'm in Paris").
+    yes_alone: tuple[str, ...] = ()
+    # What may follow a "but" after a yes without making it a doubt: a constraint on
+    # timing or form ("Yes, but not before June"). The yes stands; the constraint is
+    # its note. Other doubts in the same reply still make it unclear.
+    constraints: tuple[str, ...] = ()
+    # Questions that are not questions ("Sure, why not?").
+    rhetorical: tuple[str, ...] = ()
+    # Question words that doubt the request itself ("Ok... who?"), unlike a practical
+    # question after a yes ("Yes! When would suit him?").
+    doubt_questions: tuple[str, ...] = ()
+    # Hedges that set a condition ("if", "si"). After a sentence that said yes, one
+    # inside a later sentence is about logistics ("Yes. Call me if he prefers."), not
+    # about the yes; at the start of a sentence ("Yes. If he pays.") it still is.
+    conditions: tuple[str, ...] = ()
+    # Thanks that open a clause of courtesy ("Thanks for thinking of me, yes"): the
+    # clause is left out of the note.
+    thanks: tuple[str, ...] = ()
 
 
 # --- English -----------------------------------------------------------------------------
@@ -142,6 +177,26 @@ EN = Language(
     attribution_words=("at", "am", "pm", "a.m.", "p.m.", "on"),
     forward_prefixes=("Fwd", "Fw", "Forward", "Forwarded"),
     reply_prefixes=("Re",),
+    disclaimers=(
+        "This email and any attachments", "This e-mail and any attachments",
+        "This message and any attachments", "This email and any files", "This e-mail and any files",
+        "This email is confidential", "This e-mail is confidential", "This message is confidential",
+        "This message contains confidential", "This email contains confidential",
+        "This e-mail contains confidential", "This communication is confidential",
+        "The information contained in this", "The information in this email",
+        "The content of this email is confidential", "Confidentiality notice", "Confidentiality note",
+        "Disclaimer:", "Legal disclaimer", "Important notice:", "Please consider the environment",
+        "Think before you print",
+    ),
+    challenge_phrases=(
+        "confirm you are human", "confirm that you are human", "confirm you are a human",
+        "verify you are human", "verify that you are human", "prove you are human",
+        "prove that you are human", "confirm you are not a robot", "please confirm your message",
+        "confirm your message", "i'm protected by", "i am protected by", "spam arrest",
+        "challenge-response", "challenge response", "your message is awaiting verification",
+        "awaiting your confirmation before", "added to my list of approved senders",
+        "add you to my list of approved senders", "to have your message delivered",
+    ),
     mobile_footers=(
         "Sent from",  # my iPhone, my Galaxy, Mail for Windows, Outlook, Yahoo Mail…
         "Sent via",
@@ -177,6 +232,14 @@ EN = Language(
         "Message not delivered",
         "Undeliverable mail",
         "Read receipt",
+        "Please confirm your message",
+        "Confirm your message",
+        "Verification required",
+        "Sender verification",
+        "Anti-spam verification",
+        "Spam verification",
+        "Challenge:",
+        "Email verification required",
     ),
     introduce_labels=("Introduce", "Intro", "Requester"),
     target_labels=("To", "With", "Target", "Meet"),
@@ -184,6 +247,16 @@ EN = Language(
     lang_labels=("Lang", "Language"),
     introduce_verbs=("Introduce", "Intro", "Connect"),
     target_connectors=("to", "with", "and"),
+    meet_verbs=(
+        "introduce", "intro", "connect", "meet", "put me in touch", "put him in touch", "put her in touch",
+        "put them in touch", "in touch with", "talk to", "talk with", "speak to", "speak with",
+        "get in touch", "reach out to", "contact", "chat with", "be introduced", "ask", "check with",
+        "write to",
+    ),
+    author_references=(
+        "the author", "its author", "the writer", "the sender", "whoever wrote", "the person who wrote",
+        "author of", "writer of",
+    ),
     name_stopwords=(
         "Please", "Pls", "Meet", "Introduce", "Intro", "Connect", "Hi", "Hello", "Hey",
         "Dear", "To", "With", "And", "The", "I", "He", "She", "They", "We", "You", "Could",
@@ -191,6 +264,7 @@ EN = Language(
         "Contact", "Mr", "Mrs", "Ms", "Dr", "My", "Our", "His", "Her", "Their",
     ),
     names=("en", "eng", "english", "anglais"),
+    decline_words=("decline", "please decline", "politely decline", "decline please", "decline this"),
     request_filler=(
         "hi", "hello", "hey", "dear", "please", "pls", "thanks", "thank", "you", "your", "could", "would",
         "can", "will", "may", "might", "do", "mind", "kindly", "introduce", "introduction", "intro", "connect",
@@ -215,11 +289,13 @@ EN = Language(
             "would love to", "love to", "ok", "okay", "okey", "alright", "all right",
             "sounds good", "sounds great", "absolutely", "definitely", "certainly",
             "gladly", "go ahead", "please do", "please go ahead", "count me in",
-            "with pleasure", "i agree", "agreed", "i accept", "i'm in", "i am in",
+            "with pleasure", "i agree", "agreed", "i accept",
             "i'm interested", "i am interested", "works for me",
             "fine by me", "fine with me", "please introduce", "please connect",
             "i'd like that", "i would like that", "that would be great", "would be great",
             "great", "perfect", "excellent", "that works", "with great pleasure",
+            "go for it", "by all means", "very happy to", "more than happy to", "let's do it",
+            "let's do this", "i don't mind", "i wouldn't mind", "i do not mind",
             "👍", "✅", "👌",
         ),
         no=(
@@ -233,7 +309,15 @@ EN = Language(
             "not keen", "not this time", "not really", "pass", "absolutely not", "of course not",
             "certainly not", "definitely not", "not at all", "not a good time",
             "not the right time", "bad timing", "but no", "sadly no", "so no",
-            "thanks but no", "👎",
+            "thanks but no", "afraid not", "i'd prefer not", "i would prefer not", "prefer not",
+            "not available", "not looking", "can't take", "cannot take", "can't help",
+            "cannot help", "won't be able", "not able to", "unable to", "please decline",
+            "don't think so", "do not think so", "it's a no", "the answer is no", "not my cup of tea",
+            "please don't", "please do not", "not a chance", "no chance", "guess not", "suppose not",
+            "probably not", "rather you didn't", "rather you did not", "rather not be",
+            "have to decline", "i'll decline", "i will decline", "going to decline", "prefer to decline",
+            "not taking", "not accepting", "not open to",
+            "👎",
         ),
         stop=(
             "unsubscribe", "remove me", "take me off", "never contact me",
@@ -241,12 +325,14 @@ EN = Language(
             "stop contacting me", "stop emailing me", "stop writing to me",
             "stop sending me", "never email me", "never write to me",
             "leave me alone", "opt out", "opt me out", "no more emails",
-            "never again",
+            "never again", "remove my address", "remove my email", "delete my address",
+            "delete my email", "do not email me", "don't email me", "dont email me", "do not write to me",
+            "don't write to me", "do not contact me",
         ),
         stop_alone=("stop", "stop please", "please stop", "stop it", "stop thanks"),
         figures=(
             "no problem", "no problemo", "no prob", "no probs", "no worries",
-            "no doubt", "no question", "no questions asked", "no hesitation",
+            "no doubt", "no question", "no questions asked", "no hesitation", "no objection",
         ),
         negators=(
             "not", "don't", "dont", "doesn't", "didn't", "can't", "cannot", "won't",
@@ -259,7 +345,9 @@ EN = Language(
             "know more", "learn more", "hear more", "more about", "first",
             "who is", "who's", "what is", "what's", "what does", "if", "unless",
             "only if", "but", "however", "though", "although", "let me check",
-            "get back to you", "probably", "pass",
+            "get back to you", "probably", "pass", "yeah right", "or not", "kidding", "joking", "jk",
+            "i wonder", "wondering",
+            "as long as", "provided", "providing", "on condition", "assuming", "subject to",
         ),
         greetings=(
             "hi", "hello", "hey", "dear", "good morning", "good afternoon",
@@ -272,6 +360,20 @@ EN = Language(
         ),
         interjections=("oh", "ah", "well", "so", "and", "then", "actually", "i mean"),
         conjunctions=("and", "or", "but"),
+        yes_alone=("i'm in", "i am in", "i'm game", "i am game"),
+        constraints=(
+            "not before", "not until", "only after", "only from", "only on", "only in",
+            "only by", "only via", "after", "from", "starting", "beginning", "as of", "next week",
+            "next month", "later this", "in a few weeks", "in a couple of weeks", "preferably",
+            "ideally", "by email", "by phone", "over email", "january", "february", "march",
+            "april", "in may", "june", "july", "august", "september", "october", "november",
+            "december", "monday", "tuesday", "wednesday", "thursday", "friday", "weekends",
+            "mornings", "afternoons", "evenings",
+        ),
+        rhetorical=("why not",),
+        doubt_questions=("who", "whom", "whose", "what", "why", "which"),
+        conditions=("if", "unless"),
+        thanks=("thanks", "thank you", "many thanks", "thanks a lot", "cheers"),
     ),
 )
 
@@ -290,7 +392,7 @@ FR = Language(
         "E-mail transféré",
         "Mail transféré",
     ),
-    original_separators=("Message d'origine", "Message original", "Message initial"),
+    original_separators=("Message d'origine", "Message original", "Message initial", "Mail original"),
     header_labels={
         "from": ("De", "Expéditeur"),
         "to": ("À", "A", "Pour", "Destinataire", "Destinataires"),
@@ -304,6 +406,24 @@ FR = Language(
     attribution_words=("à", "a", "h", "le"),
     forward_prefixes=("TR", "Tr", "Transf", "Fwd", "Fw"),
     reply_prefixes=("Re", "Réf", "Rép"),
+    disclaimers=(
+        "Ce message et toutes les pièces jointes", "Ce message et les pièces jointes",
+        "Ce message et ses pièces jointes", "Ce courriel et les pièces jointes",
+        "Ce courriel et toutes les pièces jointes", "Ce message est confidentiel",
+        "Ce courriel est confidentiel", "Ce message électronique et", "Ce message contient des informations",
+        "Les informations contenues dans ce", "Le contenu de ce message est confidentiel",
+        "Avertissement :", "Avis de confidentialité", "Clause de confidentialité",
+        "Pensez à l'environnement", "Merci de penser à l'environnement", "Afin de contribuer au respect de l'environnement",
+        "Avant d'imprimer",
+    ),
+    challenge_phrases=(
+        "vérification anti-spam", "verification anti-spam", "confirmer que vous êtes un humain",
+        "confirmer que vous n'êtes pas un robot", "prouver que vous êtes humain",
+        "prouver que vous n'êtes pas un robot", "veuillez confirmer votre message",
+        "confirmer votre message", "votre message est en attente de validation",
+        "votre message est en attente de confirmation", "je suis protégé par",
+        "je suis protégée par", "liste des expéditeurs autorisés", "mailinblack",
+    ),
     mobile_footers=(
         "Envoyé de mon",
         "Envoyé depuis mon",
@@ -334,6 +454,12 @@ FR = Language(
         "Courrier non délivré",
         "Message non délivré",
         "Accusé de lecture",
+        "Vérification anti-spam",
+        "Verification anti-spam",
+        "Confirmez votre message",
+        "Veuillez confirmer votre message",
+        "Message en attente de validation",
+        "Validation de votre message",
     ),
     introduce_labels=("Présenter", "Présente", "Présentez", "Présentation", "Demandeur", "Demandeuse"),
     target_labels=("À", "A", "Avec", "Cible", "Rencontrer"),
@@ -341,6 +467,15 @@ FR = Language(
     lang_labels=("Langue",),
     introduce_verbs=("Présenter", "Présente", "Présentez"),
     target_connectors=("à", "a", "avec", "et"),
+    meet_verbs=(
+        "présenter", "présente", "présentez", "rencontrer", "mettre en relation", "mettre en contact",
+        "mise en relation", "contacter", "parler à", "parler avec", "échanger avec", "entrer en contact",
+        "voir avec", "t'adresser à", "vous adresser à", "écrire à", "demander à",
+    ),
+    author_references=(
+        "l'auteur", "l'auteure", "l'autrice", "l'expéditeur", "l'expéditrice", "la personne qui a écrit",
+        "celui qui a écrit", "celle qui a écrit", "auteur de", "autrice de",
+    ),
     name_stopwords=(
         "Bonjour", "Salut", "Coucou", "Merci", "Présenter", "Présente", "Présentez",
         "Peux", "Pourrais", "Pourriez", "Pouvez", "Peut", "À", "A", "Avec", "Et",
@@ -350,6 +485,7 @@ FR = Language(
     ),
     name_particles=("de", "du", "des", "la", "le", "d'"),
     names=("fr", "fra", "fre", "french", "français", "francais"),
+    decline_words=("refuser", "refuse", "décliner", "décline", "merci de refuser", "merci de décliner"),
     request_filler=(
         "bonjour", "salut", "cher", "chere", "coucou", "merci", "svp", "stp", "plait", "te", "vous", "tu",
         "pourrais", "pourriez", "peux", "pouvez", "voudrais", "voudriez", "pourras", "est", "ce", "que",
@@ -378,6 +514,8 @@ FR = Language(
             "ça m'intéresse", "je suis intéressé", "je suis intéressée", "oui bien sûr",
             "c'est bon pour moi", "bon pour moi", "avec grand plaisir", "parfait",
             "super", "génial", "très bien", "c'est parfait", "ça me va très bien",
+            "très volontiers", "bien volontiers", "avec beaucoup de plaisir",
+            "vous pouvez y aller", "ok pour la mise en relation",
         ),
         no=(
             "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
@@ -391,7 +529,12 @@ FR = Language(
             "non désolée", "pas vraiment", "pas d'accord", "absolument pas", "certainement pas",
             "bien sûr que non", "surtout pas", "pas du tout", "pas le bon moment",
             "je ne peux pas", "je ne souhaite pas", "ne souhaite pas", "mais non",
-            "donc non",
+            "donc non", "pas disponible", "je vais décliner", "décliner", "ce sera non",
+            "c'est non", "ça sera non", "la réponse est non", "je ne pense pas",
+            "je préférerais pas", "je préférerais ne pas", "je n'ai pas le temps",
+            "pas question", "hors de question", "je préfère que non", "plutôt non", "sans moi",
+            "préfère décliner", "préférerais décliner", "dois décliner", "ne prends plus", "ne prends pas",
+            "👎",
         ),
         stop=(
             "ne plus me contacter", "ne me contactez plus", "ne me contactez pas",
@@ -399,7 +542,10 @@ FR = Language(
             "me désabonner", "désinscrire", "désinscrivez-moi", "me désinscrire",
             "retirez-moi", "supprimez-moi", "rayez-moi", "laissez-moi tranquille",
             "plus jamais", "arrêtez de m'écrire", "arrêtez de me contacter",
-            "ne plus recevoir",
+            "ne plus recevoir", "plus recevoir", "désinscription", "désabonnement",
+            "me retirer", "retirer de votre liste", "retirer de vos listes",
+            "supprimez mon adresse", "supprimer mon adresse", "effacez mon adresse",
+            "ne me recontactez plus", "ne plus me recontacter", "ne me recontactez pas",
         ),
         stop_alone=("stop", "arrêt", "arrêtez", "arrêter", "stop merci", "stop svp"),
         figures=(
@@ -407,7 +553,8 @@ FR = Language(
             "aucun problème", "aucun souci", "sans problème", "sans souci",
             "non pas de souci", "non pas de problème", "non aucun souci",
             "non aucun problème", "non sans problème", "pas d'inconvénient",
-            "aucun inconvénient", "sans hésiter", "sans hésitation",
+            "aucun inconvénient", "sans hésiter", "sans hésitation", "pas d'objection",
+            "aucune objection",
         ),
         negators=("pas", "ne", "n'", "jamais", "nullement", "guère"),
         hedges=(
@@ -417,7 +564,9 @@ FR = Language(
             "qui est", "c'est qui", "de quoi", "si", "sauf", "seulement si",
             "à condition", "mais", "cependant", "toutefois", "pas encore",
             "probablement", "plus d'info", "plus d'informations", "savoir plus",
-            "en savoir plus", "plus de détails", "d'abord",
+            "en savoir plus", "plus de détails", "d'abord", "ouais c'est ça", "bof", "ou pas",
+            "je plaisante", "je rigole", "blague", "tant que", "pourvu que", "sous réserve",
+            "je me demande",
         ),
         greetings=(
             "bonjour", "salut", "coucou", "bonsoir", "cher", "chère", "merci",
@@ -431,6 +580,18 @@ FR = Language(
         ),
         interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et", "enfin", "en fait"),
         conjunctions=("et", "ou", "mais"),
+        constraints=(
+            "pas avant", "seulement après", "seulement à partir", "uniquement après", "à partir de",
+            "à partir du", "après", "dès", "plutôt", "de préférence", "idéalement", "par mail",
+            "par e-mail", "par téléphone", "la semaine prochaine", "le mois prochain",
+            "dans quelques semaines", "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+            "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi",
+            "jeudi", "vendredi", "le week-end", "le matin", "l'après-midi", "en fin de journée",
+        ),
+        doubt_questions=("qui", "quoi", "pourquoi", "quel", "quelle", "quels", "quelles"),
+        conditions=("si", "sauf si"),
+        rhetorical=("pourquoi pas",),
+        thanks=("merci", "merci beaucoup", "merci bien", "mille mercis"),
     ),
 )
 
@@ -760,4 +921,123 @@ JA = Language(
 
 LANGUAGES: tuple[Language, ...] = (
     EN, FR, DE, ES, IT, NL, PT, SV, CS, DA, NO, FI, HU, PL, RO, RU, UK, TR, HR, SK, ET, JA,
+)
+
+
+# --- Bounce wording (read by bounces.py) ----------------------------------------------------------
+# How delivery failure reports word things, for the reports that carry no RFC 3464
+# status fields. Matched case- and accent-insensitively as substrings, so keep each
+# phrase specific enough not to appear in a person's reply.
+
+
+@dataclass(frozen=True)
+class BounceWording:
+    # Subject beginnings or fragments of a failure report (not of an out-of-office).
+    subjects: tuple[str, ...] = ()
+    # Subjects of automatic replies that are never failures.
+    auto_reply_subjects: tuple[str, ...] = ()
+    # Phrases saying a message was not delivered; the addresses just after them failed.
+    failure: tuple[str, ...] = ()
+    # Causes that will not go away by retrying.
+    permanent: tuple[str, ...] = ()
+    # Causes that may: a full mailbox, an unreachable server.
+    temporary: tuple[str, ...] = ()
+    # What a server declares about the failure; this beats the cause it names.
+    says_permanent: tuple[str, ...] = ()
+    says_temporary: tuple[str, ...] = ()
+    # Words of the line that announces the returned message below the notice.
+    returned_markers: tuple[str, ...] = ()
+    # Words of a line that names a helpdesk address, not a failed one.
+    contact: tuple[str, ...] = ()
+    # Single words of a label before a failed address ("Recipient address: a@x").
+    recipient_labels: tuple[str, ...] = ()
+
+
+BOUNCE_WORDING: tuple[BounceWording, ...] = (
+    BounceWording(  # English
+        subjects=(
+            "undeliver", "undelivered", "returned mail", "returned to sender", "delivery status",
+            "delivery failure", "delivery failed", "delivery has failed", "delivery notification",
+            "failure notice", "mail delivery failed", "mail system error", "not delivered",
+            "could not be delivered", "delivery problem", "nondeliverable", "non-deliverable",
+            "non delivery", "delayed mail", "delivery delayed", "warning: could not send",
+            "mail failure", "message failure", "failed delivery", "user unknown",
+            "returned message", "mail failed", "returning message to sender",
+        ),
+        auto_reply_subjects=(
+            "out of office", "out of the office", "automatic reply", "auto reply", "auto-reply",
+            "autoreply", "auto response", "auto-response", "autoresponse", "vacation", "away from",
+            "read receipt", "read:",
+        ),
+        failure=(
+            "could not be delivered", "couldn't be delivered", "could not deliver", "wasn't able to deliver",
+            "was not able to deliver", "unable to deliver", "not be delivered", "delivery has failed",
+            "delivery to the following", "delivery failed", "failed to deliver", "following address(es) failed",
+            "following addresses had", "following recipient", "following address", "failed recipient",
+            "error delivering", "was not delivered", "has not been delivered", "not yet been delivered",
+            "did not reach", "permanent error", "permanent fatal error", "undeliverable", "undelivered",
+            "could not be sent", "message was rejected", "returned to sender", "delivery problems",
+            "problem delivering", "delivery attempts", "failed address",
+        ),
+        permanent=(
+            "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
+            "no such address", "mailbox unavailable", "mailbox not found", "mailbox does not exist",
+            "mailbox is disabled", "mailbox disabled", "account disabled", "account has been disabled",
+            "does not exist", "doesn't exist", "not exist", "recipient not found", "recipient unknown",
+            "unknown recipient", "address rejected", "invalid recipient", "invalid address",
+            "host not found", "domain not found", "no mx", "unrouteable", "unroutable",
+            "user not found", "not our customer", "recipient rejected", "addressee unknown",
+            "no mailbox", "not listed in", "account is disabled",
+        ),
+        temporary=(
+            "mailbox full", "mailbox is full", "quota exceeded", "over quota", "exceeded storage",
+            "insufficient storage", "try again later", "temporarily",
+        ),
+        says_permanent=("permanent error", "permanent failure", "permanent fatal", "permanently"),
+        says_temporary=(
+            "temporary failure", "temporary error", "delivery delayed", "has been delayed",
+            "not yet been delivered", "will retry", "will be retried", "still trying",
+            "warning message only", "no action is required",
+        ),
+        returned_markers=(
+            "copy of the message", "copy of your message", "original message", "returned message",
+            "returned mail", "unsent message", "undelivered message", "message header",
+            "message headers", "header of the original", "headers of the original", "rejected message",
+            "message text", "headers of your message", "your message reads", "message follows",
+        ),
+        contact=("contact", "assistance", "send mail to", "questions", "for help", "administrator"),
+        recipient_labels=("recipient", "recipients", "address", "addressee", "user", "userid", "mailbox", "rcpt"),
+    ),
+    BounceWording(  # French
+        subjects=(
+            "non remis", "non distribuable", "echec de la remise", "echec de remise", "echec de la livraison",
+            "notification d'etat de remise", "notification d'echec", "non delivre", "erreur de distribution",
+            "impossible de remettre", "retour de courrier",
+        ),
+        auto_reply_subjects=("reponse automatique", "absent du bureau", "absence du bureau", "message d'absence"),
+        failure=(
+            "n'a pas pu etre remis", "n'a pas pu etre distribue", "n'a pas ete remis", "n'a pas pu etre livre",
+            "impossible de remettre", "impossible de distribuer", "echec de la remise", "n'ont pas pu etre",
+            "erreur lors de la remise", "non remis",
+        ),
+        permanent=(
+            "adresse introuvable", "utilisateur inconnu", "destinataire inconnu", "adresse inconnue",
+            "n'existe pas", "boite aux lettres introuvable", "adresse invalide", "compte desactive",
+        ),
+        temporary=("boite aux lettres pleine", "boite pleine", "quota depasse", "temporairement"),
+        says_permanent=("erreur permanente", "echec permanent"),
+        says_temporary=("erreur temporaire", "echec temporaire", "nouvelle tentative", "reessaiera"),
+        returned_markers=("message d'origine", "message original", "en-tetes du message"),
+        contact=("contactez", "assistance", "administrateur"),
+        recipient_labels=("destinataire", "destinataires", "adresse", "utilisateur"),
+    ),
+    BounceWording(  # German
+        subjects=("unzustellbar", "nicht zugestellt", "zustellung fehlgeschlagen"),
+        auto_reply_subjects=("abwesenheitsnotiz", "automatische antwort"),
+        failure=("konnte nicht zugestellt werden", "nicht zugestellt", "unzustellbar"),
+        permanent=("unbekannt", "existiert nicht", "ungultige adresse"),
+        temporary=("postfach voll", "speicherplatz", "vorubergehend"),
+        returned_markers=("ursprungliche nachricht", "originalnachricht"),
+        recipient_labels=("empfanger", "adresse"),
+    ),
 )

@@ -721,6 +721,16 @@ def is_signature_marker(text: str) -> bool:
     return text.rstrip("\n") in ("-- ", "--")
 
 
+_DISCLAIMERS = tuple(_index("disclaimers"))
+
+
+def is_disclaimer(text: str) -> bool:
+    """The first line of a company's legal notice ("This email and any attachments are
+    confidential…", "Ce message et toutes les pièces jointes…")."""
+    folded = re.sub(r"\s+", " ", fold(text.strip(" \t*_-=")))
+    return bool(folded) and any(folded.startswith(opener) for opener in _DISCLAIMERS)
+
+
 def is_mobile_footer(text: str) -> bool:
     """A phone or webmail footer: "Sent from my iPhone", "Envoyé de mon iPhone"…"""
     stripped = text.strip()
@@ -742,13 +752,15 @@ def _courtesy_sets() -> tuple[set[str], set[str]]:
 _GREETINGS, _CLOSINGS = _courtesy_sets()
 
 
-def strip_courtesy(lines: list[str]) -> list[str]:
-    """Lines without an opening greeting line and a closing ("Thanks,\\nJean").
+def strip_courtesy(lines: list[str], says=None) -> list[str]:
+    """Lines without an opening greeting line and a closing ("Thanks,\nJean").
 
     What a person writes to be quoted (a context, a yes-note) reads better without
-    the "Hi," above it and the "Best,\\nJane" below it.
+    the "Hi," above it and the "Best,\nJane" below it, nor the signature and the
+    legal notice under that. `says(line)`, when given, tells a line that must stay
+    even where a signature would be (see `without_signature_block`).
     """
-    lines = list(lines)
+    lines = without_signature(list(lines), says)
     while lines and not lines[0].strip():
         lines.pop(0)
     if lines and _is_courtesy(lines[0], _GREETINGS, opening=True):
@@ -759,7 +771,7 @@ def strip_courtesy(lines: list[str]) -> list[str]:
             break
     while lines and not lines[-1].strip():
         lines.pop()
-    lines = _without_name_block(lines)
+    lines = _without_name_block(lines, says)
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip():
@@ -767,22 +779,70 @@ def strip_courtesy(lines: list[str]) -> list[str]:
     return lines
 
 
-def _without_name_block(lines: list[str]) -> list[str]:
+def without_signature(lines: list[str], says=None) -> list[str]:
+    """Lines up to a closing that signs the message ("Best,\nJane", "Cordialement,\n
+    Marie Dupont"): a closing line, after some text, followed by a name or nothing.
+    What comes below it (title, phone, legal notice) is the signature. A line that
+    `says` something is no name ("Thanks\nNot now")."""
+    seen_text = False
+    for i, line in enumerate(lines):
+        if seen_text and _is_courtesy(line, _CLOSINGS, opening=False):
+            rest = [other.strip() for other in lines[i + 1 :]]
+            following = next((other for other in rest if other), "")
+            if not following or (is_name_line(following) and not (says and says(following))):
+                return lines[:i]
+        if line.strip():
+            seen_text = True
+    return lines
+
+
+def without_signature_block(lines: list[str], says=None) -> list[str]:
+    """Lines without the writer's signature: below a closing ("Best,\nRita"), or a last
+    block of short name and contact lines (see `_without_name_block`). `says(line)`
+    tells a line that says something ("Not now"): a block with one is no signature."""
+    kept = without_signature(lines, says)
+    while kept and not kept[-1].strip():
+        kept = kept[:-1]
+    return _without_name_block(kept, says)
+
+
+def _without_name_block(lines: list[str], says=None) -> list[str]:
     """Lines without a signature written without "-- ": a last paragraph of at most
-    four short lines that read like a name, a title, a company ("Sophie Moreau" /
-    "Cabinet Moreau"), not like sentences."""
+    six short lines that read like a name, a title, a company ("Sophie Moreau" /
+    "Cabinet Moreau"), or contact details (a phone number, a web or mail address),
+    not like sentences."""
     blanks = [i for i, line in enumerate(lines) if not line.strip()]
     if not blanks or not any(line.strip() for line in lines[: blanks[-1]]):
         return lines
     tail = [line.strip() for line in lines[blanks[-1] + 1 :]]
-    if not 1 <= len(tail) <= 4:
+    if not 1 <= len(tail) <= 6:
         return lines
-    for line in tail:
-        if len(line.split()) > 6 or line.endswith((".", "!", "?", ":", ";", ",")):
-            return lines
-        if not (line[:1].isupper() or line[:1].isdigit() or line[:1] in "+("):
-            return lines
+    if not all(is_name_line(line) or is_contact_line(line) for line in tail):
+        return lines
+    if says and any(says(line) for line in tail):
+        return lines
     return lines[: blanks[-1]]
+
+
+def is_name_line(line: str) -> bool:
+    """A short line that reads like a name, a title or a company, not a sentence."""
+    line = line.strip()
+    if not line or len(line.split()) > 6 or line.endswith((".", "!", "?", ":", ";", ",")):
+        return False
+    return line[:1].isupper() or line[:1].isdigit() or line[:1] in "+("
+
+
+_URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+
+
+def is_contact_line(line: str) -> bool:
+    """A signature line of contact details: a phone number, a web or mail address."""
+    line = line.strip()
+    if not line or len(line) > 80:
+        return False
+    if sum(c.isdigit() for c in line) >= 7 and len(line) <= 50:
+        return True
+    return bool(_URL_RE.search(line) or ADDRESS_RE.search(line)) and len(line.split()) <= 8
 
 
 def _is_courtesy(line: str, phrases: set[str], *, opening: bool) -> bool:
@@ -832,5 +892,15 @@ def strip_forward_prefixes(subject: str) -> str:
     while True:
         match = _PREFIX_RE.match(rest)
         if not match or fold(match.group(1)) not in FORWARD_PREFIXES:
+            return rest
+        rest = rest[match.end() :].strip()
+
+
+def strip_prefixes(subject: str) -> str:
+    """The subject without its leading reply and forward prefixes ("Re: TR: stop" → "stop")."""
+    rest = subject.strip()
+    while True:
+        match = _PREFIX_RE.match(rest)
+        if not match or (fold(match.group(1)) not in FORWARD_PREFIXES and fold(match.group(1)) not in REPLY_PREFIXES):
             return rest
         rest = rest[match.end() :].strip()

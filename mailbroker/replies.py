@@ -6,15 +6,21 @@ Acme"), from a phone, in English or French, sometimes with a question of their o
 Reading the answer is three steps:
 
 1. `fresh_text`: keep only what the person just wrote: cut at the quote ("On … wrote:",
-   "Le … a écrit :", an Outlook header block, a forward separator), drop `>` lines,
-   drop the signature and the phone footer;
+   "Le … a écrit :", an Outlook header block, a forward separator, a line of the
+   broker's own request copied without any mark), drop `>` lines, drop the signature,
+   the phone footer and the company's legal notice;
 2. `classify`: match the yes/no/stop phrases of `lexicon` in the first sentences;
-3. `read_reply`: both, from a message.
+3. `read_reply`: both, from a message; a message with no answer in its text whose
+   subject is a stop word ("stop", the broker's List-Unsubscribe link) is a stop.
 
 A false yes is the worst mistake the broker can make: it would introduce someone who
-did not agree. So anything short of a clear, unconditional yes is UNCLEAR, and a human
-(the referrer) sees it: a hedge ("maybe", "not sure", "but…"), a question, a yes
-mixed with a no, a yes buried in a long text.
+did not agree. So anything short of a clear yes is UNCLEAR, and a human (the
+referrer) sees it: a hedge ("maybe", "not sure", "but…", "if…"), a question about the
+request ("who is he?"), a yes mixed with a no, a dangling "not" ("sure... not"), a yes
+buried in a long text. A yes may carry a constraint of timing or form ("Yes, but not
+before June"): it stays a yes, and the constraint is its note; so does a practical
+question or a logistics sentence after it ("Yes! When suits him?", "Yes. Call me if
+he prefers.").
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 
 from . import lexicon
 from .mailtext import (
@@ -32,13 +39,17 @@ from .mailtext import (
     fold_with_positions,
     header_addresses,
     header_block,
+    header_text,
+    is_disclaimer,
     is_mobile_footer,
     is_signature_marker,
     normalize,
     separator,
     split_address,
     strip_courtesy,
+    strip_prefixes,
     unquote_line,
+    without_signature_block,
 )
 from .model import Answer
 
@@ -51,10 +62,22 @@ class Reply:
 
 
 def read_reply(msg: Message) -> Reply:
-    """Read a party's reply: its fresh text, and the answer in it."""
+    """Read a party's reply: its fresh text, and the answer in it.
+
+    The broker's List-Unsubscribe link opens a message with the subject "stop" and no
+    text: a subject that is a stop word alone is a stop, unless the text says yes.
+    """
     fresh = fresh_text(body_text(msg))
     answer, note = classify(fresh)
+    if answer is Answer.UNCLEAR and not _says_yes(fresh):
+        subject = strip_prefixes(header_text(msg, "Subject"))
+        if _alone(subject, _STOP_ALONE + _STOP):
+            return Reply(answer=Answer.STOP, note="", fresh_text=fresh)
     return Reply(answer=answer, note=note, fresh_text=fresh)
+
+
+def _says_yes(fresh: str) -> bool:
+    return any(_read_sentence(sentence).yes for sentence in _SENTENCE_END.split(fresh) if sentence.strip())
 
 
 # --- Tokens ---------------------------------------------------------------------------------------
@@ -110,7 +133,7 @@ def fresh_text(text: str) -> str:
 def _first_landmark(quoted, texts, start: int) -> int:
     for i in range(start, len(texts)):
         depth, text = quoted[i]
-        if depth == 0 and (is_signature_marker(text) or is_mobile_footer(text)):
+        if depth == 0 and (is_signature_marker(text) or is_mobile_footer(text) or is_disclaimer(text)):
             return i
         if _opens_older_mail(texts, i):
             return i
@@ -121,10 +144,49 @@ def _opens_older_mail(texts: list[str], i: int) -> bool:
     text = texts[i]
     if not text.strip():
         return False
-    if separator(text) is not None or attribution(texts, i):
+    if separator(text) is not None or attribution(texts, i) or _broker_line(text):
         return True
     block = header_block(texts, i, from_first=True)
-    return block is not None and len(block.fields) >= 2
+    if block is not None and len(block.fields) >= 2:
+        return True
+    # Some clients put the date first ("Gesendet:/Von:", "Date:/From:").
+    block = header_block(texts, i, from_first=False)
+    return block is not None and len(block.fields) >= 3
+
+
+def _line_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def _broker_lines() -> tuple[re.Pattern[str], ...]:
+    """The lines of the broker's own messages (its templates), as patterns: a client
+    that quotes without any mark ("Yes" and the whole request under it) still shows
+    where the broker's words start. Only the messages that ask a party something are
+    read; optional parts and placeholders match anything; a line needs six fixed words
+    to count, so that no sentence a person writes is taken for one."""
+    patterns = []
+    for path in sorted(p for name in _ASKING for p in TEMPLATES.glob(f"*/{name}.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:  # not the Subject
+            line = re.sub(r"{%\s*if\b.*?%}.*?{%\s*endif\s*%}", " ", line)
+            line = re.sub(r"{%.*?%}", " ", line)
+            chunks = [_line_key(chunk) for chunk in re.split(r"{{.*?}}", line)]
+            chunks = [chunk for chunk in chunks if chunk]
+            if sum(len(chunk.split()) for chunk in chunks) >= _FIXED_WORDS:
+                patterns.append(re.compile(r"(?<!\w)" + r"(?!\w).*?(?<!\w)".join(map(re.escape, chunks)) + r"(?!\w)"))
+    return tuple(patterns)
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_ASKING = ("consent_request", "reminder", "clarify")  # the messages a party answers
+_FIXED_WORDS = 6
+_BROKER_LINES = _broker_lines()
+
+
+def _broker_line(text: str) -> bool:
+    if len(text) > 300:
+        return False
+    key = _line_key(text)
+    return bool(key) and any(pattern.search(key) for pattern in _BROKER_LINES)
 
 
 def _unquoted(quoted) -> str:
@@ -180,6 +242,11 @@ def _phrases(kind: str) -> tuple[tuple[str, ...], ...]:
 _YES, _NO, _STOP, _STOP_ALONE = _phrases("yes"), _phrases("no"), _phrases("stop"), _phrases("stop_alone")
 _FIGURES, _HEDGES, _GREETING_PHRASES = _phrases("figures"), _phrases("hedges"), _phrases("greetings")
 _NEGATORS = {words[0] for words in _phrases("negators") if len(words) == 1}
+_CONSTRAINTS, _RHETORICAL = _phrases("constraints"), _phrases("rhetorical")
+_DOUBT_QUESTIONS = {words[0] for words in _phrases("doubt_questions") if len(words) == 1}
+_CONDITIONS = set(_phrases("conditions"))
+_YES_ALONE = set(_phrases("yes_alone"))
+_CONJUNCTIONS = {words[0] for words in _phrases("conjunctions") if len(words) == 1}
 _GREETING_WORDS = {words[0] for words in _GREETING_PHRASES}
 # What may come before a one-word answer in its clause: "Hi Jean, yes", "Oh yes", "and no".
 _LEAD_PHRASES = _GREETING_PHRASES + _phrases("interjections") + _phrases("conjunctions")
@@ -211,6 +278,9 @@ class _Sentence:
     negated_yes: bool  # "not sure", "pas d'accord" turned around
     hedge: bool
     question: bool
+    # The only hedge is a condition inside the sentence ("… if he prefers to call"):
+    # no doubt on a yes said in an earlier sentence.
+    inner_condition: bool = False
 
 
 def _clause_end_re() -> re.Pattern[str]:
@@ -226,9 +296,16 @@ _CLAUSE_END = _clause_end_re()
 def _read_sentence(sentence: str) -> _Sentence:
     sentence = sentence[:_SENTENCE_HEAD]  # an answer is never deep inside one sentence
     words, starts = [], set()
+    # A clause of nothing but "not" turns around what came before it ("sure... not").
+    dangling_not = False
+    whole_yes = []  # clauses that are a yes only as a whole ("I'm in!")
     for clause in _CLAUSE_END.split(sentence):
         starts.add(len(words))
-        words.extend(_tokens(clause))
+        clause_words = _tokens(clause)
+        dangling_not = dangling_not or bool(clause_words) and set(clause_words) <= _NEGATORS
+        if tuple(clause_words) in _YES_ALONE:
+            whole_yes.append((len(words), len(words) + len(clause_words)))
+        words.extend(clause_words)
     openings = _openings(words, starts)
     for start, end in _matches(words, _FIGURES):
         words[start:end] = [_MASK] * (end - start)
@@ -240,18 +317,52 @@ def _read_sentence(sentence: str) -> _Sentence:
     stray_no = len(all_nos) > len(nos)
     yeses = [
         span
-        for span in _matches(words, _YES)
+        for span in _matches(words, _YES) + whole_yes
         if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
     ]
-    negated = [span for span in yeses if _NEGATORS & set(words[max(0, span[0] - 3) : span[0]])]
+    # A yes is turned around by a negator just before it, in its own clause ("not
+    # sure", "I don't mind, go ahead" is two clauses).
+    negated = [
+        span
+        for span in yeses
+        if _NEGATORS & set(words[max(span[0] - 3, *(s for s in starts if s <= span[0])) : span[0]])
+    ]
+    hedges = [span for span in _matches(words, _HEDGES) if not _opens_constraint(span, words, starts)]
+    question = _asks(sentence)
+    doubting = question and bool(_DOUBT_QUESTIONS & set(words))  # "Ok... who?"
+    hedge = stray_no or dangling_not or doubting or bool(hedges)
+    inner_condition = (
+        bool(hedges)
+        and not (stray_no or dangling_not or doubting or yeses)
+        and all(tuple(words[a:b]) in _CONDITIONS and a not in openings for a, b in hedges)
+    )
     return _Sentence(
         yes=len(negated) < len(yeses),
         no=bool(nos),
         stop=bool(stops),
         negated_yes=bool(negated),
-        hedge=stray_no or bool(_matches(words, _HEDGES)),
-        question="?" in sentence,
+        hedge=hedge,
+        question=question,
+        inner_condition=inner_condition,
     )
+
+
+def _opens_constraint(span: tuple[int, int], words: list[str], starts: set[int]) -> bool:
+    """A "but" that opens a clause of timing or form ("…, but not before June"): the
+    constraint of a yes, not a doubt about it."""
+    start, end = span
+    if end - start != 1 or start not in starts or words[start] not in _CONJUNCTIONS:
+        return False
+    return any(tuple(words[end : end + len(phrase)]) == phrase for phrase in _CONSTRAINTS)
+
+
+def _asks(sentence: str) -> bool:
+    """Whether the sentence asks something: a "?" not just after a rhetorical "why not"."""
+    for at in [i for i, ch in enumerate(sentence) if ch == "?"]:
+        before = tuple(_tokens(sentence[:at]))
+        if not any(before[len(before) - len(p) :] == p for p in _RHETORICAL if len(before) >= len(p)):
+            return True
+    return False
 
 
 def _openings(words: list[str], starts: set[int]) -> set[int]:
@@ -297,8 +408,9 @@ def classify(fresh: str) -> tuple[Answer, str]:
     fresh = fresh.strip()
     if not fresh:
         return Answer.UNCLEAR, ""
+    signed = _unsigned(fresh)
     considered = []
-    for sentence in _SENTENCE_END.split(fresh):
+    for sentence in _SENTENCE_END.split(signed):
         if sentence and sentence.strip():
             read = _read_sentence(sentence)
             if not _is_greeting(sentence, read):
@@ -307,9 +419,25 @@ def classify(fresh: str) -> tuple[Answer, str]:
                     break
     if not considered:
         return Answer.UNCLEAR, fresh
-    total_words = len(_WORD.findall(fresh))
-    answer = _decide(considered, total_words, _alone(fresh, _STOP_ALONE))
+    total_words = len(_WORD.findall(signed))
+    answer = _decide(considered, total_words, _alone(signed, _STOP_ALONE))
     return answer, (_note(fresh, answer) if answer is not Answer.UNCLEAR else fresh)
+
+
+def _unsigned(fresh: str) -> str:
+    """The fresh text without its signature (a closing and a name, a block of name and
+    contact lines), unless what would be cut says something ("Yes\n\nNot now")."""
+    kept = without_signature_block(fresh.split("\n"), says=_says_something)
+    return "\n".join(kept).strip() or fresh
+
+
+def _says_something(line: str) -> bool:
+    """A short line that answers, doubts, asks or sets a constraint: never a signature."""
+    read = _read_sentence(line)
+    if read.yes or read.no or read.stop or read.hedge or read.negated_yes or read.question:
+        return True
+    words = tuple(_tokens(line))
+    return any(words[: len(phrase)] == phrase for phrase in _CONSTRAINTS)
 
 
 def _decide(considered: list[_Sentence], total_words: int, stop_alone: bool) -> Answer:
@@ -318,7 +446,13 @@ def _decide(considered: list[_Sentence], total_words: int, stop_alone: bool) -> 
         return Answer.UNCLEAR if yes else Answer.STOP
     if any(s.no for s in considered):
         return Answer.UNCLEAR if yes else Answer.NO
-    if not yes or any(s.hedge or s.negated_yes for s in considered):
+    # A condition inside a later sentence is about logistics, once a yes came before it.
+    said_yes = [any(s.yes for s in considered[: i + 1]) for i in range(len(considered))]
+    doubts = [
+        s.hedge and not (s.inner_condition and i > 0 and said_yes[i - 1])
+        for i, s in enumerate(considered)
+    ]
+    if not yes or any(doubts) or any(s.negated_yes for s in considered):
         return Answer.UNCLEAR
     first = considered[0]
     if any(s.question for s in considered):
@@ -367,8 +501,15 @@ _LEADING = {
     Answer.STOP: _answer_re(("stop", "stop_alone", "no")),
 }
 _GREETING_RE = _answer_re(("greetings", "interjections"))
+_THANKS_RE = _answer_re(("thanks",))
+_CONJUNCTION_RE = _answer_re(("conjunctions",))
 # After a greeting, up to two words (a name) and the punctuation that ends it.
 _GREETED = re.compile(r"(?:[ \t]+[\w'-]+){0,2}[ \t]*(?:[,!.:\n]|$)")
+# After thanks, the rest of a short clause: "thanks for thinking of me,".
+_THANKED = re.compile(r"(?:[ \t]+[\w'’-]+){0,6}[ \t]*(?=[,;!.:—–\n]|$)")
+# Right after the answer words, the rest of a short sentence that only continues them:
+# "happy to| connect.", "I'd be glad| to talk to him.", "ravie| de la rencontrer !".
+_CONTINUED = re.compile(r"(?:[ \t]+[\w'’-]+){1,4}[ \t]*(?=[.!?\n]|$)")
 _FILLER = re.compile(r"[\s,.;:!—–\-…]*")
 _NOTE_HEAD = 2000
 
@@ -379,18 +520,30 @@ def _note(fresh: str, answer: Answer) -> str:
     "Yes — I lead the litigation team at Acme" → "I lead the litigation team at Acme";
     "Hi Jean, yes please!\\nBest,\\nMarie" → "".
     """
-    text = "\n".join(strip_courtesy(fresh.split("\n"))).strip()
+    text = "\n".join(strip_courtesy(fresh.split("\n"), says=_says_something)).strip()
     folded, positions = fold_with_positions(text[:_NOTE_HEAD])  # the answer words lead
     pattern = _LEADING[answer]
     at = 0
     while at < len(folded):
         at = _FILLER.match(folded, at).end()
+        thanks = _THANKS_RE.match(folded, at) if answer is Answer.YES else None
         greeting = _GREETING_RE.match(folded, at)
-        named = _GREETED.match(folded, greeting.end()) if greeting else None
-        match = named or pattern.match(folded, at)
+        courtesy = _THANKED.match(folded, thanks.end()) if thanks else None
+        courtesy = courtesy or (_GREETED.match(folded, greeting.end()) if greeting else None)
+        if courtesy:
+            at = courtesy.end()
+            continue
+        match = pattern.match(folded, at)
         if not match:
             break
         at = match.end()
+        continued = _CONTINUED.match(folded, at)
+        if continued:
+            at = continued.end()
+    # "Yes, but not before June": the note is the constraint, without its "but".
+    joined = _CONJUNCTION_RE.match(folded, at)
+    if joined and at:
+        at = _FILLER.match(folded, joined.end()).end()
     if at < len(folded):
         return text[positions[at] :].strip()
     return text[_NOTE_HEAD:].strip()  # all answer words (or a text longer than the head)

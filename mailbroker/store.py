@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS seen (
     at TEXT NOT NULL
 );
 
+-- Incoming messages whose handling started: a message that keeps crashing the broker
+-- is quarantined after a few attempts instead of blocking the mailbox forever.
+CREATE TABLE IF NOT EXISTS attempts (
+    digest TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
     ref TEXT NOT NULL,
@@ -264,9 +271,19 @@ class Store:
         row = self._db.execute("SELECT fate FROM seen WHERE digest = ?", (digest,)).fetchone()
         return row["fate"] if row else None
 
+    def count_attempt(self, digest: str) -> int:
+        """Record, in its own transaction, that handling `digest` starts; return how many
+        times it had started before."""
+        with self.transaction():
+            row = self._db.execute("SELECT count FROM attempts WHERE digest = ?", (digest,)).fetchone()
+            self._db.execute("INSERT INTO attempts VALUES (?, 1) ON CONFLICT(digest) DO UPDATE SET count = count + 1",
+                             (digest,))
+        return row["count"] if row else 0
+
     def mark_seen(self, digest: str, message_id: str, fate: str, reason: str, ref: str | None, now: datetime) -> None:
         self._db.execute("INSERT OR REPLACE INTO seen VALUES (?,?,?,?,?,?)",
                          (digest, message_id, fate, reason, ref, _iso(now)))
+        self._db.execute("DELETE FROM attempts WHERE digest = ?", (digest,))
 
     # --- outbox ------------------------------------------------------------------------
 

@@ -59,8 +59,9 @@ class Broker:
         self.config = directory / "mailbroker.yaml"
         self.log = directory / "mailbroker.log"
         settings = {"reminder_after": "1h", "expire_after": "2h", "poll_interval": "5s", "idle": "true",
-                    "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true", **settings}
-        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, smtp_port=mt.SMTP_PORT, **settings))
+                    "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true",
+                    "smtp_port": mt.SMTP_PORT, **settings}
+        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, **settings))
         self.process: subprocess.Popen | None = None
 
     @property

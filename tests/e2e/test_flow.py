@@ -162,6 +162,22 @@ def test_an_unknown_address_ends_the_referral_and_tells_the_referrer(broker):
     assert "undeliverable" in broker.cli("list").stdout
 
 
+@pytest.mark.parametrize("broker", [{"smtp_port": mt.SUBMISSION_PORT}], indirect=True)
+def test_a_bounce_ends_the_referral_and_tells_the_referrer(broker):
+    """The server accepts the consent request, then bounces it: the DSN comes back to the
+    party's token (VERP) and the referrer learns which address failed."""
+    send(direct_request("Introduce: Alice Martin <alice@example.test>\nTo: Nobody <nobody@example.test>\n"
+                        "Why: they studied law together in Lyon."))
+    with mt.Mailbox("referrer") as r:
+        [notice] = r.wait_for(subject_has("unreachable"))
+    assert "nobody@example.test" in notice.get_content()
+    with mt.Mailbox("intro") as box:
+        [dsn] = box.wait_for(lambda m: m.get_content_type() == "multipart/report", folder="mailbroker/processed")
+    assert str(dsn["Delivered-To"]).startswith("intro+")
+    broker.settled()
+    assert "undeliverable" in broker.cli("list").stdout
+
+
 def test_stranger_gets_nothing_at_all(broker):
     stranger_request = forward_from_alice_to_bob(referrer=mt.address("stranger"))
     send(stranger_request)

@@ -176,3 +176,92 @@ GITHUB = CORPUS / "github+email_reply_parser" / "test" / "emails"
 def test_github_reply_bodies_sent_by_a_person_are_not_automatic(name):
     body = (GITHUB / name).read_text()
     assert automatic_reason(headers("Subject: Re: Riak question", body=body)) is None
+
+
+# --- Challenge-response filters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("challenge_boxtrapper.eml", "header: X-Boxtrapper"),
+        ("challenge_spamarrest.eml", "challenge-response: confirm you are human"),
+        ("challenge_fr_antispam.eml", "subject: verification anti-spam"),
+    ],
+)
+def test_challenge_response_fixtures(name, reason):
+    msg = load(name)
+    assert automatic_reason(msg) == reason
+    assert not is_bounce(msg)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["X-Boxtrapper: 5c2f0d8e", "X-ChallengeResponse: yes", "X-Challenge-Response: pending",
+     "Subject: Please confirm your message", "Subject: Vérification anti-spam : Mise en relation ?"],
+)
+def test_challenge_response_markers(line):
+    assert automatic_reason(headers(line)) is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hello, I'm protected by SpamArrest. Please verify that you are human by clicking below.",
+        "Hi,\nplease confirm your message by replying to this email\nso that it reaches me.",
+        "Bonjour, votre message est en attente de validation. Merci de confirmer que vous\nn'êtes pas un robot.",
+        "Je suis protégé par un anti-spam : cliquez sur le lien pour que votre message me parvienne.",
+    ],
+)
+def test_challenge_response_bodies(body):
+    assert automatic_reason(headers(body=body)).startswith("challenge-response: ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Yes, happy to. Can you confirm the time with Bob?",
+        "Oui, je confirme, avec plaisir. Je suis protégée des spams par mon fournisseur.",
+        "I'm a human being, not a robot: yes please!",
+    ],
+)
+def test_a_person_mentioning_confirmation_is_not_a_challenge(body):
+    assert automatic_reason(headers(body=body)) is None
+
+
+# --- Exchange automatic replies in any language (Thread-Topic) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject, topic",
+    [
+        ("Arpus biroja atrasanas automatiska atbilde: Hello", "Hello"),
+        ("Automatische Antwort: Introduction to Bob Stone? [K7Q-3XF]", "Introduction to Bob Stone? [K7Q-3XF]"),
+        ("Réponse automatique : Mise en relation ?", "Mise en relation ?"),
+        ("Automaattinen vastaus: Intro", "Intro"),
+    ],
+)
+def test_exchange_auto_reply_subject_over_the_thread_topic(subject, topic):
+    reason = automatic_reason(headers(f"Subject: {subject}", f"Thread-Topic: {topic}"))
+    assert reason is not None and reason.startswith("subject: ")
+
+
+@pytest.mark.parametrize(
+    "subject, topic",
+    [
+        ("RE: Introduction to Bob Stone? [K7Q-3XF]", "Introduction to Bob Stone? [K7Q-3XF]"),
+        ("AW: Intro", "Intro"),
+        ("Accepted: Intro call", "Intro call"),  # one word: a meeting answer, not ours to judge here
+        ("Intro", "Intro"),
+        ("Quick question: Intro", "Quick question: Intro"),
+        ("RE: RE: Intro", "Intro"),
+    ],
+)
+def test_a_persons_outlook_reply_is_not_automatic(subject, topic):
+    assert automatic_reason(headers(f"Subject: {subject}", f"Thread-Topic: {topic}")) is None
+
+
+@pytest.mark.skipif(not (CORPUS / "ronbeltran+bounce_email").exists(), reason="public corpus not present")
+def test_latvian_exchange_out_of_office_from_the_corpus():
+    path = CORPUS / "ronbeltran+bounce_email" / "tests" / "non_bounces" / "tt_1234210666.txt"
+    assert automatic_reason(mailtext.parse(path.read_bytes())).startswith("subject: ")

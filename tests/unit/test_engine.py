@@ -4,6 +4,7 @@ kind of incoming message leads to, in the store and in the outbox."""
 from __future__ import annotations
 
 import email
+import hashlib
 import email.policy
 from datetime import timedelta
 
@@ -199,3 +200,34 @@ def test_a_request_without_context_waits_for_the_referrers_answer(engine):
     referral = engine.store.load(fate.ref)
     assert referral.state is State.PENDING and "Lyon Python meetup" in referral.context
     assert sorted(r for r, _ in outbox(engine)) == [(CAROL,), (mt.address("dave"),), (mt.REFERRER,)]
+
+
+def test_a_message_that_keeps_crashing_the_broker_is_set_aside(engine):
+    raw = bytes(request())
+    for _ in range(3):  # three crashes in the middle of handling: nothing was committed
+        engine.store.count_attempt(hashlib.sha256(raw).hexdigest())
+    fate = engine.handle(raw)
+    assert fate.folder == QUARANTINE and "failed 3 times" in fate.reason
+    assert outbox(engine) == []
+    assert engine.handle(raw).reason == "already handled"
+
+
+@pytest.mark.parametrize("note", ["Decline", "decline — we never worked together", "Refuser, merci",
+                                  "Décliner"])
+def test_decline_sends_a_courteous_no_to_the_requester_only(engine, note):
+    msg = mt.gmail_forward(note, author=ALICE, author_name="Alice Martin", subject="Intro to your investors?",
+                           body="Hi Rita, could you introduce me to your investors?")
+    fate = engine.handle(bytes(msg))
+    assert fate.folder == PROCESSED and "declined" in fate.reason
+    [(recipients, decline)] = outbox(engine)
+    assert recipients == (ALICE, mt.REFERRER)
+    assert [a.addr_spec for a in decline["Reply-To"].addresses] == [mt.REFERRER]
+    assert decline["Subject"] == "Re: Intro to your investors?"
+    assert engine.store.referrals() == []
+
+
+def test_a_note_that_mentions_declining_later_is_a_request(engine):
+    msg = mt.gmail_forward("Please introduce Alice to Bob Stone <bob@example.test>; he may decline, but we "
+                           "built Acme's payments platform together.", author=ALICE, author_name="Alice Martin",
+                           subject="Intro?", body="Hello")
+    assert "started" in engine.handle(bytes(msg)).reason

@@ -534,3 +534,161 @@ def test_quotequail_forwards():
             assert found.subject == expected["subject"]
         checked += 1
     assert checked >= 10
+
+
+# --- The target named in the forwarded message (a), the author as the target (b) ---------------
+
+
+ASKS_FOR_JANE = """
+---------- Forwarded message ---------
+From: John Smith <john.smith@acme.test>
+Date: Mon, Apr 1, 2024 at 6:12 PM
+Subject: Intro?
+To: Claire Martin <claire@referrer.test>
+
+Hi Claire,
+
+Could you introduce me to Jane Doe (jane@globex.test)? I saw you worked
+together at Globex.
+
+John
+john.smith@acme.test | +44 20 7946 0000
+"""
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["Happy to help, Jane is a friend.", "See below.", "", "Could you introduce him to Jane? She'll like him."],
+)
+def test_a_note_without_address_takes_the_one_person_the_forwarded_message_asks_for(note):
+    result = read_request(message(note + "\n" + ASKS_FOR_JANE), BROKER)
+    assert isinstance(result, ReferralRequest), result
+    assert (result.requester.address, result.target) == ("john.smith@acme.test", Person("Jane Doe", "jane@globex.test"))
+    assert "@" not in result.context
+
+
+@pytest.mark.parametrize(
+    "forwarded, code",
+    [
+        # two people to meet: the referrer must choose
+        (ASKS_FOR_JANE.replace("(jane@globex.test)?", "(jane@globex.test) or Paul (paul@initech.test)?"), "no_target"),
+        # an address that is not asked for (no wish to meet anyone) is no target
+        (ASKS_FOR_JANE.replace("Could you introduce me to Jane Doe (jane@globex.test)?",
+                               "My assistant is Mary (mary@acme.test)."), "no_target"),
+    ],
+)
+def test_the_forwarded_message_gives_a_target_only_when_it_asks_for_exactly_one(forwarded, code):
+    result = read_request(message("See below.\n" + forwarded), BROKER)
+    assert isinstance(result, IntakeError) and result.code == code
+
+
+def test_a_name_in_the_note_must_agree_with_the_person_asked_for():
+    result = read_request(message("Could you introduce him to Paul Martin?\n" + ASKS_FOR_JANE), BROKER)
+    assert result == IntakeError("target_without_address", "Paul Martin", "en")
+
+
+POST = """
+---------- Forwarded message ---------
+From: Maya Chen <maya@maya-writes.test>
+Date: Mon, Apr 1, 2024 at 6:12 PM
+Subject: Why small teams ship faster
+To: Claire Martin <claire@referrer.test>
+
+This week: what I learned running a four-person product team.
+"""
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Could you introduce Carol Price <carol@brightside.test> to the author of this post?",
+        "Carol Price <carol@brightside.test> would love to meet the writer of this newsletter.",
+        "Introduce: Carol Price <carol@brightside.test>",
+        "Introduce: Carol Price <carol@brightside.test>\nWhy: Carol runs a small team too.",
+        "Peux-tu présenter Carol Price <carol@brightside.test> à l'autrice de cette lettre ?",
+    ],
+)
+def test_a_note_naming_the_requester_makes_the_forwarded_author_the_target(note):
+    result = read_request(message(note + "\n" + POST), BROKER)
+    assert isinstance(result, ReferralRequest), result
+    assert (result.requester, result.target) == (Person("Carol Price", "carol@brightside.test"),
+                                                 Person("Maya Chen", "maya@maya-writes.test"))
+
+
+def test_a_person_described_as_an_author_is_still_the_target():
+    note = "Carol Price <carol@brightside.test> is the author of a great book on small teams."
+    result = read_request(message(note + "\n" + POST), BROKER)
+    assert (result.requester.address, result.target.address) == ("maya@maya-writes.test", "carol@brightside.test")
+
+
+def test_the_author_mentioned_before_the_person_named_is_the_requester_as_usual():
+    note = "The author of this post should meet Carol Price <carol@brightside.test>."
+    result = read_request(message(note + "\n" + POST), BROKER)
+    assert (result.requester.address, result.target.address) == ("maya@maya-writes.test", "carol@brightside.test")
+
+
+# --- Explicit requests in prose, signatures, names --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi,\n\nCould you introduce John <john@acme.test> to Jane <jane@globex.test>? Old friends.\n\nThanks,\nClaire",
+        "Peux-tu mettre en relation John <john@acme.test> avec Jane <jane@globex.test> ? Ils se connaissent.",
+        "Please put John <john@acme.test> in touch with Jane <jane@globex.test>.",
+    ],
+)
+def test_explicit_request_in_prose(body):
+    result = read_request(message(body, subject="intro"), BROKER)
+    assert isinstance(result, ReferralRequest), result
+    assert (result.requester.address, result.target.address) == ("john@acme.test", "jane@globex.test")
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Please introduce him to Jane <jane@globex.test>.\n\nClaire Martin\nCEO | Referrer Inc\nclaire.perso@home.test\n"
+        "+33 6 12 34 56 78",
+        "Please introduce him to Jane <jane@globex.test>.\n\nBest,\nClaire\nclaire.perso@home.test",
+    ],
+)
+def test_an_address_in_the_referrers_signature_is_no_candidate(note):
+    result = read_request(message(note + "\n" + FORWARD), BROKER)
+    assert result.target == Person("Jane", "jane@globex.test")
+
+
+def test_two_addresses_outside_the_signature_stay_ambiguous():
+    note = "Jane <jane@globex.test> or Paul <paul@initech.test>\n\nClaire\nclaire.perso@home.test"
+    assert read_request(message(note + "\n" + FORWARD), BROKER).code == "ambiguous_target"
+
+
+@pytest.mark.parametrize(
+    "note", ["Please connect him with:\n\nJane Doe\njane@globex.test", "Jane Doe\njane@globex.test\nGreat engineer."]
+)
+def test_the_name_on_the_line_above_a_lone_address(note):
+    assert read_request(message(note + "\n" + FORWARD), BROKER).target == Person("Jane Doe", "jane@globex.test")
+
+
+def _copied(note: str, cc: str):
+    msg = EmailMessage()
+    msg["From"] = REFERRER
+    msg["To"] = BROKER
+    msg["Cc"] = cc
+    msg["Subject"] = "Fwd: Hello"
+    msg.set_content(note + "\n" + FORWARD)
+    return mailtext.parse(msg.as_bytes())
+
+
+@pytest.mark.parametrize(
+    "note, cc, target",
+    [
+        ("Jane, meet John. John, meet Jane.", "Jane Doe <jane@globex.test>", Person("Jane Doe", "jane@globex.test")),
+        ("Je te présente Marie Dupont.", "marie.dupont@globex.test", Person("Marie Dupont", "marie.dupont@globex.test")),
+        ("See below.", "Jane Doe <jane@globex.test>", IntakeError("no_target", "", "en")),  # not named: an assistant?
+        ("Jane, meet John.", "Jane <jane@globex.test>, Paul <paul@initech.test>", IntakeError("no_target", "", "en")),
+        ("Could you introduce him to Paul?", "Jane Doe <jane@globex.test>", IntakeError("target_without_address", "Paul", "en")),
+    ],
+)
+def test_the_person_copied_on_the_forward_and_named_in_the_note(note, cc, target):
+    result = read_request(_copied(note, cc), BROKER)
+    assert (result.target if isinstance(result, ReferralRequest) else result) == target

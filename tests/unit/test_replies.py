@@ -171,6 +171,10 @@ LABELLED = [
     ("Non, pas de souci, allez-y", YES), ("Bonjour, oui volontiers", YES), ("Pas de problème, avec plaisir", YES),
     ("Oui merci, je connais bien son travail.", YES), ("Parfait, merci !", YES), ("Super !", YES),
     ("Great, thanks!", YES), ("I'd like that.", YES),
+    # a yes with a constraint on timing or form is a yes; the constraint is its note
+    ("Yes but not before May", YES), ("Yes, but only after the 15th.", YES), ("Sure, but by email please.", YES),
+    ("Oui, mais pas avant juin.", YES), ("Oui mais plutôt la semaine prochaine", YES), ("Sure, why not?", YES),
+    ("Très volontiers !", YES), ("Yeah, go for it.", YES),
     # English no
     ("no", NO), ("No.", NO), ("No thanks", NO), ("No, thank you", NO), ("Nope", NO), ("not interested", NO),
     ("Not interested, sorry.", NO), ("I'd rather not", NO), ("Not now", NO), ("Not right now, maybe later", NO),
@@ -181,17 +185,19 @@ LABELLED = [
     ("Non", NO), ("Non merci", NO), ("non, merci", NO), ("Pas intéressé", NO), ("Pas intéressée, désolée", NO),
     ("Pas pour le moment", NO), ("Pas maintenant", NO), ("Je préfère ne pas", NO), ("Je ne veux pas", NO),
     ("Pas d'accord", NO), ("Bien sûr que non", NO), ("Malheureusement non", NO), ("Ce n'est pas le bon moment", NO),
-    ("Merci mais non", NO),
+    ("Merci mais non", NO), ("I'm afraid not.", NO), ("I'd prefer not to.", NO), ("Please decline on my behalf.", NO),
+    ("Désolé, ce sera non.", NO), ("Merci, mais je vais décliner.", NO), ("I don't think so.", NO),
     # stop
     ("Stop", STOP), ("STOP.", STOP), ("unsubscribe", STOP), ("Please remove me from your list", STOP),
     ("Never contact me again.", STOP), ("Don't contact me again", STOP), ("Ne plus me contacter", STOP),
     ("Merci de ne plus me contacter.", STOP), ("Désabonnez-moi", STOP), ("Me désinscrire svp", STOP),
-    ("No. Stop emailing me.", STOP), ("Arrêtez", STOP),
+    ("No. Stop emailing me.", STOP), ("Arrêtez", STOP), ("Veuillez me retirer de votre liste.", STOP),
+    ("Je ne veux plus recevoir ces messages.", STOP), ("Désinscription", STOP), ("Non. Et ne me recontactez plus.", STOP),
     # unclear: doubt, conditions, questions, mixed, nothing
     ("", UNCLEAR), ("Hi Claire,", UNCLEAR), ("Thanks!", UNCLEAR), ("Merci", UNCLEAR), ("Maybe", UNCLEAR),
     ("Maybe later", UNCLEAR), ("I'm not sure", UNCLEAR), ("Not sure yet", UNCLEAR), ("Let me think about it", UNCLEAR),
     ("Who is this?", UNCLEAR), ("Yes?", UNCLEAR), ("Sure, who is she?", UNCLEAR), ("Sure, but who is John exactly?", UNCLEAR),
-    ("Can you tell me more about him?", UNCLEAR), ("Yes but not before May", UNCLEAR), ("Yes if he pays for lunch", UNCLEAR),
+    ("Can you tell me more about him?", UNCLEAR), ("Yes if he pays for lunch", UNCLEAR),
     ("I'd love to but I'm too busy right now", UNCLEAR), ("Yes. Stop sending me these though", UNCLEAR),
     ("Yes and no", UNCLEAR), ("No problem", UNCLEAR), ("I'm sure it'll be fine", UNCLEAR),
     ("I can stop by next week", UNCLEAR), ("Peut-être", UNCLEAR), ("Je ne suis pas sûr", UNCLEAR),
@@ -203,6 +209,24 @@ LABELLED = [
     ("I'm happy to pass", UNCLEAR), ("There is no rush, happy to help", UNCLEAR), ("Yes, no rush", UNCLEAR), ("Thanks, I'm good", UNCLEAR), ("I'm fine, thanks", UNCLEAR),
     ("Sure, I'd rather not though", UNCLEAR), ("OK mais pas maintenant", UNCLEAR), ("Oui, enfin non", UNCLEAR),
     ("Great question, who is he?", UNCLEAR), ("Happy to help if I can", UNCLEAR),
+    # a "but" that is not a constraint is still a doubt; sarcasm and a dangling "not" are no yes
+    ("Yes, but not now", UNCLEAR), ("Yes, but after I hear more about him", UNCLEAR), ("Yes, but only if he pays", UNCLEAR),
+    ("sure... not", UNCLEAR), ("Yes. NOT.", UNCLEAR), ("Yeah, right.", UNCLEAR), ("Ouais, c'est ça.", UNCLEAR),
+    ("Oui, mais pas maintenant", UNCLEAR), ("Sure, why me?", UNCLEAR), ("Oui... enfin non.", UNCLEAR),
+    ("Okay... who?", UNCLEAR), ("Sure... or not.", UNCLEAR), ("Avec plaisir... ou pas.", UNCLEAR),
+    ("YES!!! (just kidding)", UNCLEAR), ("Sure, as long as it's quick", UNCLEAR), ("Yes please don't", UNCLEAR),
+    ("Oui, sous réserve de mon agenda", UNCLEAR), ("Yes. I wonder if he's the right person.", UNCLEAR),
+    ("I'm in Paris next week.", UNCLEAR), ("I'm in, who is he?", UNCLEAR),
+    # a condition: unclear in the sentence of the yes or opening a sentence of its own
+    ("Yes. If he pays for lunch.", UNCLEAR), ("Oui. Si c'est rapide.", UNCLEAR), ("Sure. Unless he's a recruiter.", UNCLEAR),
+    ("Maybe. Call me if needed.", UNCLEAR),
+    # …but inside a later sentence, after the yes, it is about logistics
+    ("Yes. Let me know if he wants my number.", YES), ("Oui. Appelez-moi si besoin.", YES),
+    ("Yes please. My mobile is +44 7700 900123 if he prefers to call.", YES),
+    ("Yes. I'm in Paris next week if he wants coffee.", YES), ("I'm in!", YES), ("I don't mind, go ahead", YES),
+    ("Let's do it!", YES), ("Pas question.", NO), ("Not a chance.", NO), ("I guess not", NO), ("Please don't.", NO),
+    ("I'll have to decline, sorry.", NO), ("Thanks, but I'm not taking new intros right now.", NO),
+    ("Je préfère décliner, merci.", NO), ("Do not email me again.", STOP),
     (
         "Thanks for your message. I have been thinking about what you wrote and about the "
         "project in general, and I wonder whether this is the right moment for me, given "
@@ -240,6 +264,13 @@ def test_labelled_table_is_large_and_has_zero_false_yes():
         ("No problem, happy to!", ""),
         ("No thanks. I am happy at Acme.", "I am happy at Acme."),
         ("Yes please\n\nJane Doe\nHead of Data", ""),
+        ("Yes, but not before June.", "not before June."),
+        ("Oui, mais pas avant juin.", "pas avant juin."),
+        ("Sure, happy to connect.", ""),
+        ("Absolutely. I'd be glad to talk to him.", ""),
+        ("Thanks for thinking of me, yes, please introduce us.", ""),
+        ("Yes.\n\nThanks,\nDaniel\n\nThis email is confidential. If you are not the addressee, do not read it.", ""),
+        ("Oui, bien sûr !\n\nAlice Martin\nDirectrice juridique\nTél. : 01 23 45 67 89\nwww.northwind.test", ""),
     ],
 )
 def test_note_is_the_text_without_the_answer(text, note):
@@ -357,3 +388,106 @@ def test_expected_json_is_readable_when_present():
     path = GITHUB / "EXPECTED_from_tests.json"
     if path.exists():
         assert json.loads(path.read_text())
+
+
+# --- The List-Unsubscribe link: a subject that is a stop word ------------------------------------------
+
+
+def _reply(subject: str, body: str):
+    msg = mailtext.EmailMessage()
+    msg["From"] = "Alice Martin <alice.martin@northwind.test>"
+    msg["To"] = "intro+Kq3vT9xWmZp2@broker.test"
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return mailtext.parse(msg.as_bytes())
+
+
+def test_unsubscribe_link_fixture_is_a_stop():
+    reply = read_reply(load("unsubscribe_link_stop.eml"))
+    assert (reply.answer, reply.fresh_text) == (STOP, "")
+
+
+@pytest.mark.parametrize("subject", ["stop", "STOP", "Re: stop", "RE: Stop", "TR: unsubscribe", "désabonner", "Unsubscribe"])
+def test_a_stop_subject_without_text_is_a_stop(subject):
+    assert read_reply(_reply(subject, "\n")).answer is STOP
+
+
+@pytest.mark.parametrize(
+    "subject, body, answer",
+    [
+        ("stop", "Yes, happy to.", YES),  # the text says something: it decides
+        ("stop", "Who is Bob?", STOP),  # no yes in it: the subject stands
+        ("stop", "Yes, but who is Bob?", UNCLEAR),  # a yes in doubt is never made a stop
+        ("Re: Introduction to Bob Stone? [K7Q-3XF]", "\n", UNCLEAR),
+        ("Re: stop by next week?", "\n", UNCLEAR),
+        ("Stopping by", "\n", UNCLEAR),
+    ],
+)
+def test_the_subject_only_speaks_when_the_text_does_not(subject, body, answer):
+    assert read_reply(_reply(subject, body)).answer is answer
+
+
+# --- Quotes without marks: the broker's own lines ------------------------------------------------------
+
+
+def test_a_request_copied_without_any_quote_mark_is_cut_at_the_brokers_own_lines():
+    request = (
+        "Hello Alice,\n\nRita Referrer would like to introduce you to Bob Stone (about \"Coffee?\").\n\n"
+        "Would you like this introduction? Simply reply to this message:\n\n"
+        "  - \"yes\": once Bob Stone agrees too, I will introduce you to each other\n"
+    )
+    assert fresh_text("Who is he?\n\n" + request) == "Who is he?\n\nHello Alice,"
+    assert classify(fresh_text("Who is he?\n\n" + request))[0] is UNCLEAR
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Yes, thank you for your time.", "Oui, de la part de toute l'équipe, merci.", "Yes! Would you like me to call him?"],
+)
+def test_a_persons_own_sentences_are_never_taken_for_the_brokers(text):
+    assert fresh_text(text) == text
+
+
+# --- Signatures and legal notices -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, fresh",
+    [
+        ("Yes, happy to.\n\nThis email and any attachments are confidential. If you are not the intended "
+         "recipient, do not read it.", "Yes, happy to."),
+        ("Oui\n\nCe message et toutes les pièces jointes sont confidentiels. Si vous n'êtes pas destinataire, "
+         "merci de ne pas le lire.", "Oui"),
+        ("Sure\n\nGesendet: Dienstag, 26. November 2026 um 09:30 Uhr\nVon: Intro <intro@b.test>\nAn: x\n"
+         "Betreff: q\n\nq", "Sure"),
+        ("No thanks\n\nDate: Tue, 26 Nov 2026 09:30:00 +0100\nFrom: intro@b.test\nTo: x@y.test\nSubject: q\n\nq",
+         "No thanks"),
+        ("Oui avec plaisir\n\n----- Mail original -----\nDe: \"Intro\" <intro@b.test>\nÀ: x\nObjet: q\n\nq",
+         "Oui avec plaisir"),
+    ],
+)
+def test_more_landmarks(text, fresh):
+    assert fresh_text(text) == fresh
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("Yes\n\nJane Doe\nMob. No.: +44 7700 900123", YES),  # a "No" in the signature is no answer
+        ("Yes.\n\nThanks,\nDaniel\n\nIf you are not the intended recipient, do not read this.", YES),
+        ("Yes\n\nNot now", UNCLEAR),  # what would be cut as a signature says something: kept
+        ("Yes\n\nNot before June", YES),  # kept too: a constraint, the note
+    ],
+)
+def test_signatures_do_not_answer(text, answer):
+    assert classify(text)[0] is answer
+
+
+def test_a_constraint_on_its_own_line_is_the_note_not_a_signature():
+    assert classify("Yes\n\nNot before June")[1] == "Not before June"
+
+
+def test_labelled_set_is_measured_elsewhere():
+    """The whole-message labelled set (tests/labelled/replies) is scored by
+    mailbroker.accuracy and asserted in test_accuracy.py."""
+    assert (Path(__file__).resolve().parents[1] / "labelled" / "replies" / "labels.tsv").exists()

@@ -1,0 +1,115 @@
+"""The reading figures of `mailbroker.accuracy`, held as floors.
+
+Each floor is what the readers measured when it was set: a change that reads one more
+message wrong fails here, and a false yes anywhere fails at once. The labelled sets
+(tests/labelled) always run; the public corpus sets are skipped only where the corpus
+(../shared/corpus, or $MAILBROKER_CORPUS) is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from mailbroker import accuracy
+
+LABELLED = Path(__file__).resolve().parents[1] / "labelled"
+CORPUS = accuracy.CORPUS
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="public corpus not present")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (LABELLED / name / "labels.tsv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+# --- The labelled sets themselves ------------------------------------------------------------
+
+
+def test_labelled_replies_are_many_varied_and_whole_messages():
+    rows = _rows("replies")
+    assert len(rows) >= 200
+    assert all((LABELLED / "replies" / row["file"]).exists() for row in rows)
+    by_language = {lang: [r for r in rows if r["language"] == lang] for lang in ("en", "fr")}
+    assert min(len(v) for v in by_language.values()) >= 80
+    for lang_rows in by_language.values():
+        assert {r["answer"] for r in lang_rows} == {"yes", "no", "stop", "unclear"}
+    assert len({r["client"] for r in rows}) >= 12
+
+
+def test_labelled_referrals_cover_forms_clients_and_errors():
+    rows = _rows("referrals")
+    assert len(rows) >= 60
+    assert all((LABELLED / "referrals" / row["file"]).exists() for row in rows)
+    errors = {r["error"] for r in rows if r["kind"] == "error"}
+    assert {"no_target", "target_without_address", "ambiguous_target", "invalid_address", "referrer_as_party"} <= errors
+    assert {r["language"] for r in rows} == {"en", "fr"}
+    assert sum(r["client"].endswith("_attached") for r in rows) >= 6
+
+
+# --- The figures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replies():
+    return accuracy.consent_replies(LABELLED)
+
+
+@pytest.fixture(scope="module")
+def referrals():
+    return accuracy.referrals(LABELLED)
+
+
+def test_consent_replies(replies):
+    assert replies.false_yes == 0, replies.failures
+    assert replies.accuracy >= 97.0
+    assert replies.correct >= 420, replies.failures  # measured: 420 of 420
+
+
+def test_referrals(referrals):
+    assert referrals.accuracy >= 98.0, referrals.failures
+    assert referrals.correct >= 85, referrals.failures  # measured: 85 of 85
+
+
+@needs_corpus
+def test_corpus_forwards_have_the_right_author():
+    result = accuracy.forwards(CORPUS)
+    assert result.total >= 220
+    assert result.accuracy >= 98.0, result.failures
+    assert result.correct >= 228, result.failures  # measured: 228 of 228
+
+
+@needs_corpus
+def test_every_automatic_reply_is_recognised_and_no_person_is_taken_for_a_robot():
+    result = accuracy.automatic_replies(CORPUS, LABELLED)
+    assert result.total >= 9
+    assert result.correct == result.total, result.failures
+    assert result.checked_negatives >= 500
+    assert result.false_positives == 0, result.failures
+
+
+@needs_corpus
+@pytest.mark.skipif(importlib.util.find_spec("mailbroker.bounces") is None, reason="no bounce reader")
+def test_bounces_are_read_with_their_recipient():
+    result = accuracy.bounce_reports(CORPUS)
+    assert result is not None and result.total >= 500
+    assert result.accuracy >= 99.0, result.failures[:10]  # measured: 529 of 531
+
+
+def test_note_matching_is_loose_but_not_blind():
+    assert accuracy.note_matches("I lead the team at X.", "I lead the team at X")
+    assert accuracy.note_matches("not before June.", "but not before June.")
+    assert accuracy.note_matches("", "to speak with him")
+    assert not accuracy.note_matches("", "On Tue, Nov 26, 2026 at 9:30 AM Introductions wrote: Hello Alice")
+    assert not accuracy.note_matches("I lead the team at X.", "I lead the team")
+
+
+def test_command_line_prints_every_set(capsys, tmp_path):
+    # Without a corpus the labelled sets are still measured; the corpus sets are left out.
+    assert accuracy.main(["--labelled", str(LABELLED), "--corpus", str(tmp_path), "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "consent replies" in out and "referrals" in out and "corpus forwards" not in out
+    assert out.splitlines()[0].split()[:3] == ["set", "N", "correct"]
