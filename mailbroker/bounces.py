@@ -27,7 +27,8 @@ flufl.bounce's verdict. A report that does not say is taken as permanent: the me
 came back, so it was not delivered.
 
 Not every report is a failure: read receipts (MDN), abuse reports (ARF), "delivered" or
-"relayed" DSNs and out-of-office replies all give None. Nothing here raises: a message
+"relayed" DSNs and out-of-office replies all give None; but a disposition notification
+that says the message was deleted unread (Dovecot's over-quota rejection) is a failure. Nothing here raises: a message
 that cannot be read is no bounce, and goes on to the broker's other checks.
 """
 
@@ -46,7 +47,7 @@ from email.utils import getaddresses
 
 from . import lexicon
 from .automatic import automatic_reason, is_bounce
-from .mailtext import ADDRESS_RE, decode_bytes, fold, header_values, html_to_text, normalize
+from .mailtext import ADDRESS_RE, decode_bytes, fold, header_values, html_to_text, normalize, parse
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ class Failure:
     permanent: bool  # 5.x.x / hard failure → True; 4.x.x / delayed / soft → False
     status: str  # "5.1.1" when known, else ""
     diagnostic: str  # one line a person can read, or ""
+    # The address the sender wrote to, when the report names it and it differs from
+    # `recipient` (a forwarding alias, a list): what the referrer would recognise.
+    original_recipient: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,18 +80,28 @@ def read_bounce(msg: Message) -> Bounce | None:
 
 def _read_bounce(msg: Message, depth: int) -> Bounce | None:
     msg = _without_leading_blank(_with_unix_newlines(msg))
-    if _report_type(msg) in _NOT_FAILURE_REPORTS:
+    report = _report_type(msg)
+    if report == "feedback-report":  # an abuse complaint (ARF)
         return None
     parts = _Parts.of(msg)
+    if report == "disposition-notification":  # a read receipt, or a mailbox's rejection
+        rejected = _rejection_failures(parts)
+        return Bounce(rejected, _original_message_id(parts)) if rejected else None
     automatic = _is_automatic(msg)
     for structured in (_dsn_failures(_status_blocks(parts, automatic), parts), _json_failures(parts, automatic)):
         if structured is not None:  # a readable report is the whole truth, even "all delivered"
             return Bounce(structured, _original_message_id(parts)) if structured else None
     trust = _trust(msg, parts, automatic)
-    if trust is _Trust.NONE:
+    if trust is _Trust.NONE and not automatic:
         return None
     senders = _senders(msg, parts)
-    failures = _library_failures(msg, parts, senders) or _text_failures(parts, senders, trust)
+    # flufl.bounce's detectors know formats whose wording the lexicon lacks (Chinese, a
+    # site's own notice): an automatic message they recognise is a failure report.
+    failures = _library_failures(msg, parts, senders)
+    if trust is _Trust.NONE and not failures:
+        return None
+    trust = _Trust.BOUNCE if trust is _Trust.NONE else trust
+    failures = failures or _text_failures(parts, senders, trust)
     if not failures and trust is _Trust.BOUNCE and depth < 2:
         nested = _nested_bounce(parts, depth)
         if nested is not None:
@@ -117,25 +131,17 @@ def _with_notice_status(failures: tuple[Failure, ...], notice: str) -> tuple[Fai
     return (Failure(failure.recipient, status[0] == "5", status, diagnostic),)
 
 
-# Reports that are not about a failed delivery: read receipts and abuse complaints.
-_NOT_FAILURE_REPORTS = frozenset({"disposition-notification", "feedback-report"})
-
-
 def _with_unix_newlines(msg: Message) -> Message:
-    """The message written back with LF line ends and parsed again, the same way.
+    """The message written back with LF line ends and parsed again, as mailtext parses.
 
     Mail saved on Windows or old Macs keeps its CRs inside bodies and folded fields,
-    where every rule below would have to expect them; and a message parsed with the
-    modern policy may raise on a malformed field, the compat32 one never does.
+    where every rule below would have to expect them.
     """
     try:
         raw = msg.as_bytes(policy=compat32)
     except Exception:  # noqa: BLE001 - a message that cannot be written back is read as it is
         return msg
-    try:
-        return email.message_from_bytes(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"), policy=compat32)
-    except Exception:  # noqa: BLE001
-        return msg
+    return parse(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
 
 
 def _without_leading_blank(msg: Message) -> Message:
@@ -152,10 +158,7 @@ def _without_leading_blank(msg: Message) -> Message:
         return msg
     if not isinstance(body, str) or not re.match(r"^\s*\n[A-Za-z][\w-]*:", body):
         return msg
-    try:
-        return email.message_from_string(body.lstrip(), policy=compat32)
-    except Exception:  # noqa: BLE001
-        return msg
+    return parse(body.lstrip().encode("utf-8", "surrogateescape"))
 
 
 def _report_type(msg: Message) -> str:
@@ -177,7 +180,9 @@ class _Parts:
     `notice`: the server's own text, cut where it quotes the returned message inline;
     `status`: the text of each delivery-status part; `returned`: the returned message
     (attached, or its headers attached) as text; `inline`: the rest of the notice after
-    the cut, which is the returned message when the server quotes it inline.
+    the cut, which is the returned message when the server quotes it inline;
+    `attached`: the returned message, parsed; `dispositions`: the text of each
+    disposition-notification part (RFC 8098).
     """
 
     notice: str
@@ -185,6 +190,7 @@ class _Parts:
     returned: list[str]
     inline: str
     attached: list[Message]
+    dispositions: list[str]
 
     @classmethod
     def of(cls, msg: Message) -> _Parts:
@@ -193,9 +199,12 @@ class _Parts:
         status: list[str] = []
         returned: list[str] = []
         attached: list[Message] = []
+        dispositions: list[str] = []
         for part, kind in _walk(msg):
             if kind == "status":
                 status.append(_part_text(part))
+            elif kind == "disposition":
+                dispositions.append(_part_text(part))
             elif kind == "returned":
                 returned.append(_part_text(part))
                 attached.extend(_attached_message(part))
@@ -205,7 +214,7 @@ class _Parts:
                 plain.append(_part_text(part))
         text = "\n\n".join(plain) if any(t.strip() for t in plain) else "\n\n".join(html)
         notice, inline = _cut_returned(normalize(text[:_MAX_TEXT]))
-        return cls(notice=notice, status=status, returned=returned, inline=inline, attached=attached)
+        return cls(notice, status, returned, inline, attached, dispositions)
 
     def returned_headers(self) -> list[Message]:
         """The header blocks of the returned message, attached or quoted inline."""
@@ -237,6 +246,9 @@ def _walk(part: Message, depth: int = 0):
     ctype = _content_type(part)
     if ctype in _STATUS_TYPES:
         yield part, "status"
+        return
+    if ctype in ("message/disposition-notification", "message/global-disposition-notification"):
+        yield part, "disposition"
         return
     if ctype in _RETURNED_TYPES:
         yield part, "returned"
@@ -467,14 +479,14 @@ def _dsn_failures(blocks: list[dict[str, str]], parts: _Parts) -> tuple[Failure,
         if action.startswith(_NOT_FAILED_ACTIONS) or (not action and success):
             readable = True
             continue
-        recipient = _block_recipient(block)
+        recipient, original = _block_recipients(block)
         if not recipient:
             continue
         readable = True
         diagnostic = _clean_diagnostic(block.get("diagnostic-code", "")) or _lines_about(parts.notice, recipient)
         status = _refine_status(status, diagnostic)
         permanent = False if action.startswith("delayed") else _permanence(status, diagnostic, default=True)
-        _add(failures, Failure(recipient, permanent, status, diagnostic))
+        _add(failures, Failure(recipient, permanent, status, diagnostic, original))
     return tuple(failures) if readable else None
 
 
@@ -482,13 +494,15 @@ def _dsn_failures(blocks: list[dict[str, str]], parts: _Parts) -> tuple[Failure,
 _NOT_FAILED_ACTIONS = ("delivered", "relayed", "expanded", "deliverable")
 
 
-def _block_recipient(block: dict[str, str]) -> str:
-    """The address the sender wrote to: Original-Recipient when it is one, else Final-Recipient."""
-    for name in _RECIPIENT_FIELDS:
-        address = _field_address(block.get(name, ""))
-        if address:
-            return address
-    return ""
+def _block_recipients(block: dict[str, str]) -> tuple[str, str]:
+    """(failed, original): the address that failed (Final-Recipient, as MTAs and bounce
+    tools report it, else whichever field names one) and, when it differs, the address
+    the sender wrote to (Original-Recipient)."""
+    final = _field_address(block.get("final-recipient", "")) or _field_address(block.get("x-actual-recipient", ""))
+    original = _field_address(block.get("original-recipient", ""))
+    if not final:
+        return original, ""
+    return final, original if original and original != final else ""
 
 
 def _field_address(value: str) -> str:
@@ -540,6 +554,29 @@ def _json_failures(parts: _Parts, automatic: bool) -> tuple[Failure, ...] | None
         status = _refine_status(_status_code(str(entry.get("status", ""))), diagnostic)
         permanent = False if temporary else _permanence(status, diagnostic, default=True)
         _add(failures, Failure(_normal(str(entry["emailAddress"])), permanent, status, diagnostic))
+    return tuple(failures)
+
+
+# --- Rejections sent as disposition notifications --------------------------------------------------
+
+
+def _rejection_failures(parts: _Parts) -> tuple[Failure, ...]:
+    """The recipient of a disposition notification that says the message was not delivered.
+
+    A read receipt says "displayed"; Dovecot and Sieve send the same kind of report
+    when a mailbox refuses a message ("deleted": over quota, rejected by a rule).
+    """
+    failures: list[Failure] = []
+    for text in parts.dispositions:
+        for block in _field_blocks(text):
+            disposition = block.get("disposition", "").lower().rpartition(";")[2]
+            if not re.search(r"\b(deleted|denied|failed|failure|rejected)\b", disposition):
+                continue
+            recipient = _field_address(block.get("final-recipient", "")) or _field_address(
+                block.get("original-recipient", "")
+            )
+            if recipient:
+                _add(failures, _failure_in_text(recipient, parts.notice, default=True, anywhere=True))
     return tuple(failures)
 
 
@@ -662,21 +699,29 @@ def _library_failures(msg: Message, parts: _Parts, senders: set[str]) -> list[Fa
 
     Its generic detectors read the whole body, the returned message included, and can
     take a Message-ID or the sender for a recipient: an address is kept only when the
-    notice (or an X-Failed-Recipients header) names it, and a sender only when it is
-    all there is.
+    notice (or an X-Failed-Recipients header) names it, or names its user alone on a
+    line, and a sender only when it is all there is.
     """
     temporary, permanent = _flufl(msg)
     named = (parts.notice + "\n" + " ".join(header_values(msg, "X-Failed-Recipients"))).lower()
     found: list[tuple[str, bool]] = []
     for raw, is_permanent in [(a, False) for a in sorted(temporary)] + [(a, True) for a in sorted(permanent)]:
         address = _normal(raw.decode("ascii", "replace"))
-        if _is_address(address) and address.lower() in named and not _named_as_id(named, address):
+        if _is_address(address) and _named(named, address) and not _named_as_id(named, address):
             found.append((address, is_permanent))
     kept = [(a, p) for a, p in found if a.lower() not in senders] or found
     failures: list[Failure] = []
     for address, is_permanent in kept:
         _add(failures, _failure_in_text(address, parts.notice, default=is_permanent))
     return failures
+
+
+def _named(text: str, address: str) -> bool:
+    """Whether the notice names the address, or its user alone ("screenname" at AOL)."""
+    if address.lower() in text:
+        return True
+    local = re.escape(address.rpartition("@")[0].lower())
+    return bool(re.search(rf"^[\s<\"']*{local}[\s>\"':]*$", text, re.M))
 
 
 def _named_as_id(text: str, address: str) -> bool:
@@ -734,17 +779,18 @@ def _text_failures(parts: _Parts, senders: set[str], trust: _Trust) -> list[Fail
     """Addresses the notice names as failed, taken from the surest kind of clue found.
 
     - listed: in an SMTP transcript's "RCPT TO:<…>", or at the head of its line with the
-      reason below or after it ("<a@x>: host … said: 550 …"), or alone on its line just
-      after a failure phrase ("The following address(es) failed:");
+      reason below or after it ("<a@x>: host … said: 550 …", "<a@x>: Command died"), or
+      alone on its line just after a failure phrase ("The following address(es) failed:");
     - explained: a status or reply code, or a failure wording, in its paragraph (the
       address may be inside the server's answer, next to a helpdesk address);
-    - near: a cause in its paragraph, or a few lines after a failure phrase;
+    - near: a cause or a failure phrase in its paragraph, or a failure phrase a few lines
+      before it;
     - labelled: after a label naming a recipient ("Invalid final delivery userid: a@x");
     - alone: alone on its line, anywhere in the notice.
     A person's message is read for the first two only, an automatic one that is not a
     bounce for the first three. A sender's address counts only when nothing else does
-    (a message sent to oneself); an alias ("expanded from <a@x>"), a Message-ID and the
-    MAIL FROM of a transcript never do.
+    (a message sent to oneself); an address mail came from ("expanded from <a@x>",
+    "mail from a@x"), a Message-ID and the MAIL FROM of a transcript never do.
     """
     lines = parts.notice.split("\n")
     found: dict[str, list[str]] = {clue: [] for clue in _CLUES}
@@ -758,7 +804,7 @@ def _text_failures(parts: _Parts, senders: set[str], trust: _Trust) -> list[Fail
         for match in _addresses_in(line):
             address = _normal(match.address)
             previous = lines[i - 1] if i else ""
-            if _is_message_id(line, match) or _is_alias(line, match, previous) or address.lower() in never:
+            if _is_message_id(line, match) or _is_source(line, match, previous) or address.lower() in never:
                 continue
             clue = _clue(lines, i, match, near_intro=0 <= i - intro <= 4)
             if clue:
@@ -805,22 +851,27 @@ def _clue(lines: list[str], i: int, match: _Found, near_intro: bool) -> str:
         if near_intro or _explains(below):
             return "listed"
     at_head = bool(_HEAD_RE.fullmatch(line[: match.start]))
-    if at_head and (coded or _wording(around) is not None):
+    labels_reason = bool(re.match(r">?\s*+:", line[match.end :]))  # "<a@x>: reason"
+    if at_head and (coded or labels_reason or _wording(around) is not None):
         return "listed"
     if coded or _wording(line) is not None:
         return "explained"
-    if _wording(around) is not None or near_intro:
+    if _wording(around) is not None or near_intro or _says(_paragraph(lines, i), _FAILURE_PHRASES):
         return "near"
     if _is_labelled(line, match):
         return "labelled"
     return "alone" if bare else ""
 
 
-def _is_alias(line: str, match: _Found, previous: str = "") -> bool:
-    """Whether the address is the alias another one was expanded from ("(expanded from <a@x>)")."""
+def _is_source(line: str, match: _Found, previous: str = "") -> bool:
+    """Whether the address is where mail came from, not where it failed to go.
+
+    "(expanded from <a@x>)", "ultimately generated from a@x": the alias of the failed
+    address; "your message from a@x", "not accepting mail from a@x": the sender.
+    """
     head = line[: match.start]
     before = fold((previous + " " + head) if not head.strip(" \t<(") else head)[-40:]
-    return bool(re.search(r"(expanded|generated|forwarded|redirected|aliased)\s+from\s*:?\s*<?\s*$", before))
+    return bool(re.search(r"\bfrom\s*+:?\s*+<?\s*+$", before))
 
 
 def _is_labelled(line: str, match: _Found) -> bool:
@@ -894,10 +945,7 @@ def _nested_bounce(parts: _Parts, depth: int) -> Bounce | None:
     for text in [*parts.returned, parts.inline]:
         start = _header_start(text)
         if start:
-            try:
-                inner.append(email.message_from_string(start, policy=compat32))
-            except Exception:  # noqa: BLE001
-                continue
+            inner.append(parse(start.encode("utf-8", "surrogateescape")))
     for message in inner:
         bounce = _read_bounce(message, depth + 1)
         if bounce is not None and bounce.failures:
@@ -985,9 +1033,12 @@ def _addresses_in(text: str, limit: int = 100) -> list[_Found]:
         window = text[left : position + 260]
         for match in ADDRESS_RE.finditer(window):
             if match.start() <= position - left < match.end():
-                start = left + match.start()
+                start, address = left + match.start(), match.group()
+                prefix = re.match(r"(?i)(smtp|rfc822|internet)=", address)  # X.400: "dda:SMTP=a@x"
+                if prefix:
+                    start, address = start + prefix.end(), address[prefix.end() :]
                 if not found or found[-1].start != start:
-                    found.append(_Found(start, left + match.end(), match.group()))
+                    found.append(_Found(start, left + match.end(), address))
                 break
         position = text.find("@", position + 1)
     return found
@@ -1024,9 +1075,14 @@ _MESSAGE_ID_RE = re.compile(r"^[ \t>]*Message-ID[ \t]*:[ \t]*(?:\n[ \t]+)?(<[^<>
 
 
 def _original_message_id(parts: _Parts) -> str:
-    """The Message-ID of the returned message: attached, its headers attached, or quoted."""
+    """The Message-ID of the returned message: attached, its headers attached, quoted, or
+    named by a disposition notification."""
     for text in [*parts.returned, parts.inline, parts.notice]:
         match = _MESSAGE_ID_RE.search(text or "")
+        if match:
+            return match.group(1)
+    for text in parts.dispositions:  # an MDN names it in its own field (RFC 8098)
+        match = re.search(r"^Original-Message-ID[ \t]*:[ \t]*(<[^<>\s]+>)", text, re.I | re.M)
         if match:
             return match.group(1)
     return ""

@@ -962,7 +962,8 @@ BOUNCE_WORDING: tuple[BounceWording, ...] = (
             "could not be delivered", "delivery problem", "nondeliverable", "non-deliverable",
             "non delivery", "delayed mail", "delivery delayed", "warning: could not send",
             "mail failure", "message failure", "failed delivery", "user unknown",
-            "returned message", "mail failed", "returning message to sender",
+            "returned message", "mail failed", "returning message to sender", "mail delivery",
+            "delivery warning", "failed mail",
         ),
         auto_reply_subjects=(
             "out of office", "out of the office", "automatic reply", "auto reply", "auto-reply",
@@ -977,7 +978,7 @@ BOUNCE_WORDING: tuple[BounceWording, ...] = (
             "error delivering", "was not delivered", "has not been delivered", "not yet been delivered",
             "did not reach", "permanent error", "permanent fatal error", "undeliverable", "undelivered",
             "could not be sent", "message was rejected", "returned to sender", "delivery problems",
-            "problem delivering", "delivery attempts", "failed address",
+            "problem delivering", "delivery attempts", "failed address", "has been returned",
         ),
         permanent=(
             "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
@@ -987,7 +988,7 @@ BOUNCE_WORDING: tuple[BounceWording, ...] = (
             "unknown recipient", "address rejected", "invalid recipient", "invalid address",
             "host not found", "domain not found", "no mx", "unrouteable", "unroutable",
             "user not found", "not our customer", "recipient rejected", "addressee unknown",
-            "no mailbox", "not listed in", "account is disabled",
+            "no mailbox", "not listed in", "account is disabled", "no longer valid",
         ),
         temporary=(
             "mailbox full", "mailbox is full", "quota exceeded", "over quota", "exceeded storage",

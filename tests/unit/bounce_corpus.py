@@ -12,7 +12,8 @@ Three measures:
   (the Original-Recipient of a DSN counts as well as its Final-Recipient). Permanence
   is right when a "hard" bounce is permanent, and otherwise when it follows the class
   of the expected status (5.x.x permanent, 4.x.x temporary).
-- held out: the bounces of the three other sources, never used to tune the rules.
+- held out: the bounces of the three other sources, measured only once the rules were
+  written (see the note in their EXPECTED_recipients.json).
 - non-bounces: every other message of the corpus (replies, forwards, auto-replies,
   ARF complaints, read receipts, "delivered" DSNs): any bounce read there is false.
 """

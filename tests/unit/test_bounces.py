@@ -49,9 +49,10 @@ def summary(bounce: Bounce | None) -> list[tuple[str, bool, str]] | None:
             id="postfix-dsn-own-mail-system",
         ),
         pytest.param(
-            # Final-Recipient r@…, Original-Recipient kijitora@…: the address the sender wrote to.
+            # Final-Recipient r@… is the address that failed; Original-Recipient kijitora@…
+            # (the address the sender wrote to) is kept beside it.
             SISIMAI / "lhost-postfix-01.eml",
-            [("kijitora@example.org", True, "5.1.1")],
+            [("r@p351355.pool.example.ne.jp", True, "5.1.1")],
             "",
             id="postfix-dsn-alias",
         ),
@@ -126,6 +127,11 @@ def test_real_bounces(path, failures, message_id):
     bounce = load(path)
     assert summary(bounce) == failures
     assert bounce.original_message_id == message_id
+
+
+def test_the_original_recipient_is_kept_beside_the_failed_one():
+    bounce = load(SISIMAI / "lhost-postfix-01.eml")
+    assert bounce.failures[0].original_recipient == "kijitora@example.org"
 
 
 @pytest.mark.parametrize(
@@ -303,6 +309,37 @@ Transcript of session follows.
  Out: 451 4.3.0 Error: queue file write error
 """
     assert summary(read_bounce(parse(text))) == [("carol@example.test", False, "4.3.0")]
+
+
+def test_mailbox_rejection_sent_as_disposition_notification():
+    """Dovecot refuses an over-quota message with an MDN that says "deleted", not a DSN."""
+    text = """\
+From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.test>
+To: intro@broker.test
+Subject: Automatically rejected mail
+Auto-Submitted: auto-replied (rejected)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=disposition-notification; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message to <dora@example.test> was automatically rejected:
+Quota exceeded (mailbox for user is full)
+
+--B
+Content-Type: message/disposition-notification
+
+Reporting-UA: mx.example.test; Dovecot Mail Delivery Agent
+Final-Recipient: rfc822; dora@example.test
+Original-Message-ID: <consent-3@broker.test>
+Disposition: automatic-action/MDN-sent-automatically; deleted
+
+--B--
+"""
+    bounce = read_bounce(parse(text))
+    assert summary(bounce) == [("dora@example.test", False, "")]
+    assert bounce.original_message_id == "<consent-3@broker.test>"
 
 
 # --- Mail that is no failure report --------------------------------------------------------------
