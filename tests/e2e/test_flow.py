@@ -238,6 +238,28 @@ def test_forward_as_attachment(broker):
     assert "former co-founder" in to_alice.get_content()
 
 
+def test_missing_context_is_asked_for_and_the_answer_goes_on(broker):
+    send(direct_request("Introduce: Alice Martin <alice@example.test>\nTo: Bob Stone <bob@example.test>"))
+    with mt.Mailbox("referrer") as r:
+        [question] = r.wait_for(subject_has("how do you know them"))
+    broker.settled()
+    assert everything("alice") == [] and everything("bob") == []
+    send(reply(question, REFERRER, "Bob and I built Acme's payments platform; Alice is hiring a payments lead."))
+    to_alice, to_bob = consent_requests()
+    assert "Acme's payments platform" in to_bob.get_content()
+
+
+def test_decline_on_behalf_of_the_referrer(broker):
+    send(gmail_forward("Decline", author=ALICE, author_name="Alice Martin", subject="Intro to your investors?",
+                       body="Hi Rita, could you introduce me to your investors?"))
+    with mt.Mailbox("alice") as a:
+        [decline] = a.wait_for(subject_has("Re: Intro to your investors?"))
+    assert "Rita Referrer" in str(decline["From"]) and REFERRER in str(decline["Reply-To"])
+    assert REFERRER in str(decline["Cc"])
+    broker.settled()
+    assert everything("bob") == []
+
+
 def test_check_config_names_the_bad_key(tmp_path):
     b = Broker(tmp_path)
     b.config.write_text(b.config.read_text().replace("security: none", "security: ssl", 1))

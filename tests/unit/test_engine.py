@@ -231,3 +231,14 @@ def test_a_note_that_mentions_declining_later_is_a_request(engine):
                            "built Acme's payments platform together.", author=ALICE, author_name="Alice Martin",
                            subject="Intro?", body="Hello")
     assert "started" in engine.handle(bytes(msg)).reason
+
+
+def test_the_unsubscribe_button_stops(engine):
+    ref, _, to_bob = start(engine)
+    unsubscribe = to_bob["List-Unsubscribe"].strip("<>").removeprefix("mailto:")
+    address, _, query = unsubscribe.partition("?")
+    msg = mt.direct_request("", subject=query.removeprefix("subject="), referrer=BOB)
+    msg.replace_header("To", address)
+    engine.handle(bytes(msg))
+    assert engine.store.suppressed([BOB]) == (BOB,)
+    assert engine.store.load(ref).state is State.DECLINED
