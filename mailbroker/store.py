@@ -9,6 +9,8 @@ outbox still holds whatever was decided and not yet sent.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -35,9 +37,11 @@ CREATE TABLE IF NOT EXISTS referrals (
     request_message_id TEXT NOT NULL,
     forwarded_text TEXT NOT NULL,
     referrer_token TEXT NOT NULL,
+    referrer_token_key TEXT NOT NULL,
     due_at TEXT
 );
-CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token) WHERE referrer_token <> '';
+CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token_key);
+CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_address COLLATE NOCASE, created_at);
 CREATE INDEX IF NOT EXISTS referrals_due ON referrals(due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS referrals_state ON referrals(state, created_at);
 
@@ -46,7 +50,8 @@ CREATE TABLE IF NOT EXISTS parties (
     role TEXT NOT NULL,
     name TEXT NOT NULL,
     address TEXT NOT NULL,
-    token TEXT NOT NULL UNIQUE,
+    token TEXT NOT NULL,
+    token_key TEXT NOT NULL UNIQUE,
     lang TEXT NOT NULL,
     answer TEXT,
     note TEXT NOT NULL,
@@ -120,6 +125,16 @@ class OutboxItem:
     reply_token: str = ""
 
 
+def token_key(token: str) -> str:
+    """Tokens are looked up by a digest, never by their own value, and then compared in
+    constant time: how long a lookup takes says nothing about how close a guess was."""
+    return hashlib.sha256(token.strip().lower().encode()).hexdigest() if token else ""
+
+
+def same_token(stored: str, given: str) -> bool:
+    return hmac.compare_digest(stored.encode(), given.strip().lower().encode())
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat() if moment else None
 
@@ -165,21 +180,21 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
                created_at=excluded.created_at, reminded_at=excluded.reminded_at,
                closed_at=excluded.closed_at, due_at=excluded.due_at""",
             (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
              _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
-             r.forwarded_text, r.referrer_token, _iso(due_at)),
+             r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at)),
         )
         for p in r.parties:
             self._db.execute(
-                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(ref, role) DO UPDATE SET answer=excluded.answer, note=excluded.note,
                    answered_at=excluded.answered_at, clarifications=excluded.clarifications,
                    lang=excluded.lang""",
-                (r.ref, p.role.value, p.person.name, p.person.address, p.token, p.lang,
+                (r.ref, p.role.value, p.person.name, p.person.address, p.token, token_key(p.token), p.lang,
                  p.answer.value if p.answer else None, p.note, _iso(p.answered_at), p.clarifications,
                  p.asked_message_id),
             )
@@ -210,12 +225,16 @@ class Store:
         return self._db.execute("SELECT 1 FROM referrals WHERE ref = ?", (ref,)).fetchone() is not None
 
     def by_token(self, token: str) -> tuple[str, Role] | None:
-        row = self._db.execute("SELECT ref, role FROM parties WHERE token = ?", (token,)).fetchone()
-        return (row["ref"], Role(row["role"])) if row else None
+        row = self._db.execute("SELECT ref, role, token FROM parties WHERE token_key = ?",
+                               (token_key(token),)).fetchone()
+        return (row["ref"], Role(row["role"])) if row and same_token(row["token"], token) else None
 
     def by_referrer_token(self, token: str) -> str | None:
-        row = self._db.execute("SELECT ref FROM referrals WHERE referrer_token = ?", (token,)).fetchone()
-        return row["ref"] if row else None
+        if not token:
+            return None
+        row = self._db.execute("SELECT ref, referrer_token FROM referrals WHERE referrer_token_key = ?",
+                               (token_key(token),)).fetchone()
+        return row["ref"] if row and same_token(row["referrer_token"], token) else None
 
     def by_sent_message(self, message_id: str) -> tuple[str, str] | None:
         """(ref, reply token) of a message the broker sent, for replies that lost their

@@ -37,6 +37,8 @@ def test_referral_round_trip(store):
     assert store.load(referral.ref) == referral
     assert store.by_token("tok-target") == (referral.ref, Role.TARGET)
     assert store.by_token("nope") is None
+    assert store.by_token("TOK-TARGET") == (referral.ref, Role.TARGET)  # some servers change the case
+    assert store.by_referrer_token("") is None
 
 
 def test_due_referrals_and_open_duplicates(store):
