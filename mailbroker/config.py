@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 import yaml
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
+    PositiveInt,
     AfterValidator,
     BaseModel,
     BeforeValidator,
@@ -421,6 +422,21 @@ class LogSettings(_Section):
     level: LogLevel = "info"
 
 
+class LimitsSettings(_Section):
+    """Caps that keep anyone, an allowed referrer included, from using the broker to spam."""
+
+    referrals_per_referrer_per_day: PositiveInt = 20
+    open_referrals_per_referrer: PositiveInt = 50
+    requests_per_person_per_month: PositiveInt = 3
+    messages_per_address_per_day: PositiveInt = 20
+
+
+class DataSettings(_Section):
+    # Personal data of a finished referral is kept this long, then purged down to an
+    # anonymised consent record.
+    retention: Duration = timedelta(days=180)
+
+
 class Config(_Section):
     """The whole configuration, as returned by load_config()."""
 
@@ -429,6 +445,8 @@ class Config(_Section):
     smtp: SmtpSettings
     referrers: tuple[Referrer, ...] = Field(min_length=1, examples=[["alice@example.com", "*@example.org"]])
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    data: DataSettings = Field(default_factory=DataSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

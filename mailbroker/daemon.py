@@ -26,7 +26,7 @@ from .engine import Engine, utcnow
 from .mailbox import CONNECTION_ERRORS, Mailbox
 from .sender import Sender
 from .store import Store
-from .workflow import Policy
+from .workflow import Limits, Policy
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ RECONNECT_LONGEST = 60.0
 def policy_from(config: Config) -> Policy:
     p = config.policy
     return Policy(reminder_after=p.reminder_after, expire_after=p.expire_after, language=p.language,
-                  require_context=p.require_context)
+                  require_context=p.require_context, limits=Limits(**config.limits.model_dump()))
 
 
 def engine_from(config: Config, store: Store, clock=utcnow) -> Engine:

@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -26,8 +26,8 @@ from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
                     ReferralRequest, Role, Started, Tick, Undeliverable)
 from .store import Store
-from .workflow import (Decision, Policy, decide, decline_for_referrer, next_due, party_language, refuse_request,
-                       vet_request, without_suppressed)
+from .workflow import (Decision, Policy, Usage, decide, decline_for_referrer, next_due, party_language,
+                       refuse_request, vet_request, without_suppressed)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ PROCESSED = "processed"
 QUARANTINE = "quarantine"
 REFERRER = "referrer"  # who wrote a reply, when it is not a party
 MAX_ATTEMPTS = 3  # a message that crashed the broker this often is quarantined unread
+DAY = timedelta(days=1)
+MONTH = timedelta(days=30)
 
 # Crockford's base32 without look-alikes: easy to read aloud and to type.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -204,8 +206,15 @@ class Engine:
             return vet_request(request, open_duplicate=None,
                                suppressed=self.store.suppressed([request.requester.address])) or request
         parties = [request.requester.address, request.target.address]
+        now = self.clock()
+        usage = Usage(
+            referrer_last_day=self.store.referrals_since(request.referrer.address, now - DAY),
+            referrer_open=self.store.open_count(request.referrer.address),
+            asked_last_month=tuple((a, self.store.asked_since(a, now - MONTH)) for a in parties),
+        )
         return vet_request(request, open_duplicate=self.store.open_between(*parties),
-                           suppressed=self.store.suppressed(parties)) or request
+                           suppressed=self.store.suppressed(parties), usage=usage,
+                           limits=self.policy.limits) or request
 
     def _started(self, request: ReferralRequest) -> Started:
         ref = new_ref()
@@ -268,12 +277,20 @@ class Engine:
         for out in decision.outgoing:
             self._enqueue(out, now)
 
+    def _over_cap(self, addresses: list[str], now: datetime) -> tuple[str, ...]:
+        """Addresses that already got `messages_per_address_per_day` messages: a safety net
+        against loops. Allowed referrers are trusted and exempt."""
+        cap = self.policy.limits.messages_per_address_per_day
+        return tuple(a for a in addresses
+                     if not self.is_allowed_referrer(a) and self.store.messages_since(a, now - DAY) >= cap)
+
     def _enqueue(self, out, now: datetime) -> None:
         addresses = [p.address for p in out.to + out.cc]
-        suppressed = frozenset(a.casefold() for a in self.store.suppressed(addresses))
-        kept = without_suppressed(out, suppressed)
+        silenced = frozenset(a.casefold() for a in self.store.suppressed(addresses) + self._over_cap(addresses, now))
+        kept = without_suppressed(out, silenced)
         if kept is None:
-            log.info("not sending %s for %s: every recipient is on the suppression list", out.template, out.ref)
+            log.warning("not sending %s for %s: every recipient is on the suppression list or over the daily cap",
+                        out.template, out.ref or "-")
             return
         out = kept
         message = compose(out, self.identity, now)

@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
     WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
 
 CREATE TABLE IF NOT EXISTS suppression (
     address TEXT PRIMARY KEY COLLATE NOCASE,
@@ -252,6 +253,32 @@ class Store:
             (a, b),
         ).fetchone()
         return row["ref"] if row else None
+
+    # --- usage, for the limits --------------------------------------------------------
+
+    def referrals_since(self, referrer: str, since: datetime) -> int:
+        return self._db.execute(
+            "SELECT COUNT(*) FROM referrals WHERE referrer_address = ? COLLATE NOCASE AND created_at >= ?",
+            (referrer, _iso(since))).fetchone()[0]
+
+    def open_count(self, referrer: str) -> int:
+        return self._db.execute(
+            "SELECT COUNT(*) FROM referrals WHERE referrer_address = ? COLLATE NOCASE "
+            "AND state IN ('pending', 'awaiting_context')", (referrer,)).fetchone()[0]
+
+    def asked_since(self, address: str, since: datetime) -> int:
+        """Consent requests sent to `address` since then, whoever the referrer."""
+        return self._db.execute(
+            """SELECT COUNT(*) FROM parties p JOIN referrals r ON r.ref = p.ref
+               WHERE p.address = ? COLLATE NOCASE AND r.created_at >= ? AND r.state <> 'awaiting_context'""",
+            (address, _iso(since))).fetchone()[0]
+
+    def messages_since(self, address: str, since: datetime) -> int:
+        """Messages queued to `address` since then (recipients are stored as a JSON list)."""
+        pattern = '%"' + address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+        return self._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND recipients LIKE ? ESCAPE '\\'",
+            (_iso(since), pattern)).fetchone()[0]
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db.execute(

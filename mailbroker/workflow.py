@@ -37,6 +37,25 @@ from .model import (
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Caps against misuse, from the `limits` section of the configuration."""
+
+    referrals_per_referrer_per_day: int = 20
+    open_referrals_per_referrer: int = 50
+    requests_per_person_per_month: int = 3
+    messages_per_address_per_day: int = 20
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the store counted for one new request, to hold against the limits."""
+
+    referrer_last_day: int = 0
+    referrer_open: int = 0
+    asked_last_month: tuple[tuple[str, int], ...] = ()  # (party address, consent requests in 30 days)
+
+
+@dataclass(frozen=True)
 class Policy:
     reminder_after: timedelta
     expire_after: timedelta
@@ -45,6 +64,7 @@ class Policy:
     max_clarifications: int = 1
     # The referrer's note must say how they know the parties or why they should meet.
     require_context: bool = True
+    limits: Limits = Limits()
 
 
 @dataclass(frozen=True)
@@ -93,7 +113,9 @@ def next_due(referral: Referral, policy: Policy) -> datetime | None:
 
 def without_suppressed(out: Outgoing, suppressed: frozenset[str]) -> Outgoing | None:
     """Invariant 4: nobody on the suppression list is written to, except to confirm the
-    stop itself. Returns the message with those recipients removed, or None if none is left."""
+    stop itself. Returns the message with those recipients removed, or None if none is left.
+    The same rule silences addresses over their daily cap of messages (`silenced`): a
+    safety net against any loop."""
     if out.ignores_suppression:
         return out
     keep = lambda people: tuple(p for p in people if p.address.casefold() not in suppressed)  # noqa: E731
@@ -111,13 +133,23 @@ def vet_request(
     *,
     open_duplicate: str | None,
     suppressed: tuple[str, ...],
+    usage: Usage = Usage(),
+    limits: Limits = Limits(),
 ) -> IntakeError | None:
-    """Refuse a well-formed request that must still not start: a duplicate, or a party
-    who asked never to be contacted. The shell looks the facts up; this decides."""
+    """Refuse a well-formed request that must still not start: a party who asked never to
+    be contacted, a duplicate, or a request over one of the limits. The shell looks the
+    facts up; this decides."""
     if suppressed:
         return IntakeError("suppressed", suppressed[0], request.lang)
     if open_duplicate:
         return IntakeError("duplicate", open_duplicate, request.lang)
+    if usage.referrer_last_day >= limits.referrals_per_referrer_per_day:
+        return IntakeError("limit_referrals_per_day", str(limits.referrals_per_referrer_per_day), request.lang)
+    if usage.referrer_open >= limits.open_referrals_per_referrer:
+        return IntakeError("limit_open_referrals", str(limits.open_referrals_per_referrer), request.lang)
+    for address, asked in usage.asked_last_month:
+        if asked >= limits.requests_per_person_per_month:
+            return IntakeError("limit_requests_per_person", address, request.lang)
     return None
 
 

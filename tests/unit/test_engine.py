@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import hashlib
 import email.policy
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from mailbroker.compose import Identity
 from mailbroker.engine import PROCESSED, QUARANTINE, Engine
 from mailbroker.model import Answer, State
 from mailbroker.store import Store
+from mailbroker.workflow import Limits
 
 from .test_workflow import POLICY, T0
 
@@ -242,3 +244,27 @@ def test_the_unsubscribe_button_stops(engine):
     engine.handle(bytes(msg))
     assert engine.store.suppressed([BOB]) == (BOB,)
     assert engine.store.load(ref).state is State.DECLINED
+
+
+def test_a_person_is_asked_at_most_so_often(tmp_path, clock):
+    store = Store.open(tmp_path / "limits.sqlite3")
+    policy = replace(POLICY, limits=Limits(requests_per_person_per_month=2))
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock)
+    for friend in ("carol", "dave", "erin"):
+        fate = engine.handle(bytes(mt.direct_request(
+            f"Introduce: {friend} <{mt.address(friend)}>\nTo: Bob <bob@example.test>\n"
+            "Why: both run payments teams in Lyon.")))
+    assert "limit_requests_per_person" in fate.reason
+    assert len(store.referrals()) == 2
+
+
+def test_no_address_gets_more_than_the_daily_cap(tmp_path, clock):
+    store = Store.open(tmp_path / "cap.sqlite3")
+    policy = replace(POLICY, limits=Limits(messages_per_address_per_day=2))
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock)
+    ref, to_alice, _ = start(engine)  # alice: consent request (1)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))  # yes_noted (2)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "hmm, what?")))  # clarify: over the cap, not sent
+    sent_to_alice = [m for r, m in outbox(engine) if ALICE in r]
+    assert len(sent_to_alice) == 1 and "Thank you, your yes is noted" in sent_to_alice[0].get_content()
+    assert store.messages_since(ALICE, T0 - timedelta(hours=1)) == 2

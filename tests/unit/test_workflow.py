@@ -9,7 +9,7 @@ from mailbroker.compose import Identity, compose
 from mailbroker.model import (
     Answer, Answered, Cancelled, ContextGiven, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
 )
-from mailbroker.workflow import (Policy, decide, decline_for_referrer, next_due, refuse_request, vet_request,
+from mailbroker.workflow import (Limits, Policy, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
                                  without_suppressed)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -203,6 +203,24 @@ def test_vet_request_refuses_duplicates_and_suppressed():
     assert vet_request(request, open_duplicate=None, suppressed=()) is None
     assert vet_request(request, open_duplicate="ABCDEF", suppressed=()).code == "duplicate"
     assert vet_request(request, open_duplicate=None, suppressed=("bob@example.test",)).code == "suppressed"
+
+
+def test_limits_refuse_with_a_precise_reason():
+    request = started().request
+    limits = Limits(referrals_per_referrer_per_day=2, open_referrals_per_referrer=3, requests_per_person_per_month=1)
+
+    def vet(**usage):
+        error = vet_request(request, open_duplicate=None, suppressed=(), usage=Usage(**usage), limits=limits)
+        return error and (error.code, error.detail)
+
+    assert vet(referrer_last_day=1, referrer_open=2, asked_last_month=(("bob@example.test", 0),)) is None
+    assert vet(referrer_last_day=2) == ("limit_referrals_per_day", "2")
+    assert vet(referrer_open=3) == ("limit_open_referrals", "3")
+    assert vet(asked_last_month=(("bob@example.test", 1),)) == ("limit_requests_per_person", "bob@example.test")
+    for code in ("limit_referrals_per_day", "limit_open_referrals", "limit_requests_per_person"):
+        out = refuse_request(REFERRER, IntakeError(code, "2"), subject="Hi", message_id="", policy=POLICY)
+        body = compose(out, IDENTITY, T0).get_content()
+        assert "could not start this introduction" in body and "Two ways" not in body
 
 
 def test_refusal_goes_to_the_referrer_only():
