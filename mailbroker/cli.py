@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("ref", help="the referral's reference, e.g. K7Q3XF")
     cancel = command("cancel", _cancel, "cancel an open referral and tell whom it concerns")
     cancel.add_argument("ref", help="the referral's reference")
+    command("purge", _purge, "purge the personal data of referrals finished longer ago than data.retention")
+    export = command("export", _export, "write the consent records (anonymised once purged) as JSON or CSV")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--output", "-o", help="a file to write (default: standard output)")
     explain = command("explain", _explain, "show how the broker reads one message (no state is touched)")
     explain.add_argument("file", help="an .eml file, or - for standard input")
     explain.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -121,6 +125,35 @@ def _cancel(config, args) -> int:
         print(f"mailbroker: no referral {args.ref}", file=sys.stderr)
         return 1
     print(f"{args.ref.upper()}: {decision.reason or 'nothing to do'}")
+    return 0
+
+
+def _purge(config, args) -> int:
+    from .daemon import engine_from
+
+    refs = engine_from(config, _open_store(config)).purge(config.data.retention)
+    print(f"purged {len(refs)} referral(s)" + (f": {', '.join(refs)}" if refs else ""))
+    return 0
+
+
+def _export(config, args) -> int:
+    import csv
+    import json
+
+    records = _open_store(config).consent_records()
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump(records, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        else:
+            fields = list(records[0]) if records else ["ref"]
+            writer = csv.DictWriter(out, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(records)
+    finally:
+        if args.output:
+            out.close()
     return 0
 
 

@@ -243,6 +243,15 @@ class Engine:
     def cancel(self, ref: str) -> Decision:
         return self._event(ref, Cancelled())
 
+    def purge(self, retention: timedelta) -> list[str]:
+        """Purge the personal data of referrals closed longer than `retention` ago."""
+        now = self.clock()
+        with self.store.transaction():
+            refs = self.store.purge(now - retention, now)
+        if refs:
+            log.info("purged the personal data of %d finished referral(s)", len(refs))
+        return refs
+
     def undeliverable(self, reply_token: str, detail: str) -> Decision | None:
         """A message to a party failed for good: the referral cannot go ahead."""
         found = self.store.by_token(reply_token) if reply_token else None

@@ -113,6 +113,7 @@ class Party:
     answer: Answer | None = None  # the latest verified answer
     note: str = ""  # what the party wrote with their yes, for the introduction
     answered_at: datetime | None = None
+    answer_message_id: str = ""  # the reply that gave the answer: the consent record's evidence
     clarifications: int = 0  # times we asked again after an unclear answer
     asked_message_id: str = ""  # Message-ID of the consent request, for threading
 

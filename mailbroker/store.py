@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS referrals (
     forwarded_text TEXT NOT NULL,
     referrer_token TEXT NOT NULL,
     referrer_token_key TEXT NOT NULL,
-    due_at TEXT
+    due_at TEXT,
+    purged_at TEXT
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token_key);
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_address COLLATE NOCASE, created_at);
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS parties (
     answered_at TEXT,
     clarifications INTEGER NOT NULL,
     asked_message_id TEXT NOT NULL,
+    answer_message_id TEXT NOT NULL,
     PRIMARY KEY (ref, role)
 );
 CREATE INDEX IF NOT EXISTS parties_address ON parties(address COLLATE NOCASE);
@@ -102,6 +105,12 @@ CREATE TABLE IF NOT EXISTS suppression (
     address TEXT PRIMARY KEY COLLATE NOCASE,
     at TEXT NOT NULL,
     reason TEXT NOT NULL
+);
+
+-- Settings of this installation, e.g. the key that turns addresses into pseudonyms.
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS timeline (
@@ -181,7 +190,7 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)
                ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
                created_at=excluded.created_at, reminded_at=excluded.reminded_at,
                closed_at=excluded.closed_at, due_at=excluded.due_at""",
@@ -191,13 +200,14 @@ class Store:
         )
         for p in r.parties:
             self._db.execute(
-                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(ref, role) DO UPDATE SET answer=excluded.answer, note=excluded.note,
                    answered_at=excluded.answered_at, clarifications=excluded.clarifications,
+                   answer_message_id=excluded.answer_message_id,
                    lang=excluded.lang""",
                 (r.ref, p.role.value, p.person.name, p.person.address, p.token, token_key(p.token), p.lang,
                  p.answer.value if p.answer else None, p.note, _iso(p.answered_at), p.clarifications,
-                 p.asked_message_id),
+                 p.asked_message_id, p.answer_message_id),
             )
 
     def load(self, ref: str) -> Referral | None:
@@ -375,6 +385,51 @@ class Store:
         ).fetchone()
         return {key: row[key] or 0 for key in ("pending", "sent", "failed")}
 
+    # --- personal data --------------------------------------------------------------
+
+    def pseudonym(self, address: str) -> str:
+        """A stable stand-in for an address once its referral is purged: keyed, so nobody
+        without the state file can tell whose it is, yet the same person keeps the same
+        pseudonym (hmac of the address under a key made at installation)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
+        if row is None:
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
+        digest = hmac.new(bytes.fromhex(row["value"]), address.strip().lower().encode(), hashlib.sha256)
+        return "anon-" + digest.hexdigest()[:20]
+
+    def purge(self, closed_before: datetime, now: datetime) -> list[str]:
+        """Reduce every referral closed before `closed_before` to its consent record: who
+        (a pseudonym), which role, what answer, when, from which message. Names, addresses,
+        notes, texts, sent messages and the timeline's details go. Returns the refs purged."""
+        refs = [row["ref"] for row in self._db.execute(
+            "SELECT ref FROM referrals WHERE closed_at IS NOT NULL AND closed_at < ? AND purged_at IS NULL",
+            (_iso(closed_before),))]
+        for ref in refs:
+            referrer = self._db.execute("SELECT referrer_address FROM referrals WHERE ref = ?", (ref,)).fetchone()[0]
+            self._db.execute(
+                "UPDATE referrals SET referrer_name = '', referrer_address = ?, context = '', subject = '', "
+                "forwarded_text = '', purged_at = ? WHERE ref = ?", (self.pseudonym(referrer), _iso(now), ref))
+            for party in self._db.execute("SELECT role, address FROM parties WHERE ref = ?", (ref,)).fetchall():
+                self._db.execute("UPDATE parties SET name = '', address = ?, note = '' WHERE ref = ? AND role = ?",
+                                 (self.pseudonym(party["address"]), ref, party["role"]))
+            self._db.execute("DELETE FROM outbox WHERE ref = ? AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)",
+                             (ref,))
+            self._db.execute("DELETE FROM timeline WHERE ref = ?", (ref,))
+            self.log(ref, "personal data purged; the consent record remains", now)
+        # Handled-message records only serve to recognise a message seen minutes ago.
+        self._db.execute("DELETE FROM seen WHERE at < ?", (_iso(closed_before),))
+        return refs
+
+    def consent_records(self) -> list[dict]:
+        """One record per party of every referral: the anonymised consent record once the
+        referral is purged, the full one before."""
+        rows = self._db.execute(
+            """SELECT r.ref, r.state, r.created_at, r.closed_at, r.purged_at, r.referrer_address,
+                      p.role, p.address, p.answer, p.answered_at, p.asked_message_id, p.answer_message_id
+               FROM referrals r JOIN parties p ON p.ref = r.ref ORDER BY r.created_at, r.ref, p.role DESC""")
+        return [dict(row) for row in rows]
+
     # --- timeline ----------------------------------------------------------------------
 
     def log(self, ref: str, what: str, now: datetime) -> None:
@@ -401,4 +456,5 @@ def _party(row: sqlite3.Row) -> Party:
         answered_at=_time(row["answered_at"]),
         clarifications=row["clarifications"],
         asked_message_id=row["asked_message_id"],
+        answer_message_id=row["answer_message_id"],
     )

@@ -233,7 +233,7 @@ def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy) 
     party = referral.party(event.role)
     if event.answer is Answer.UNCLEAR:
         return _unclear(referral, party, event, policy)
-    party = replace(party, answer=event.answer, answered_at=now,
+    party = replace(party, answer=event.answer, answered_at=now, answer_message_id=event.message_id,
                     note=event.note if event.answer is Answer.YES else "")
     referral = referral.with_party(party)
     if event.answer is Answer.YES:
@@ -277,7 +277,8 @@ def _reconsiders(referral: Referral, event, now: datetime, policy: Policy) -> bo
 
 
 def _reopen(referral: Referral, event: Answered, now: datetime) -> Decision:
-    party = replace(referral.party(event.role), answer=Answer.YES, answered_at=now, note=event.note)
+    party = replace(referral.party(event.role), answer=Answer.YES, answered_at=now, note=event.note,
+                    answer_message_id=event.message_id)
     referral = replace(referral.with_party(party), state=State.PENDING, closed_at=None)
     other = referral.party(event.role.other)
     if other.answer is Answer.YES:

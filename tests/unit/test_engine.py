@@ -268,3 +268,23 @@ def test_no_address_gets_more_than_the_daily_cap(tmp_path, clock):
     sent_to_alice = [m for r, m in outbox(engine) if ALICE in r]
     assert len(sent_to_alice) == 1 and "Thank you, your yes is noted" in sent_to_alice[0].get_content()
     assert store.messages_since(ALICE, T0 - timedelta(hours=1)) == 2
+
+
+def test_purge_keeps_only_an_anonymised_consent_record(engine, clock):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes, I run the payments team")))
+    engine.handle(bytes(mt.reply(to_bob, BOB, "yes")))
+    outbox(engine)
+    assert engine.purge(timedelta(days=30)) == []  # finished just now: kept
+    clock.now = T0 + timedelta(days=31)
+    assert engine.purge(timedelta(days=30)) == [ref]
+    referral = engine.store.load(ref)
+    assert referral.context == "" and referral.requester.note == "" and referral.requester.person.name == ""
+    assert referral.requester.person.address.startswith("anon-")
+    assert referral.requester.person.address == engine.store.pseudonym(ALICE)  # stable, so checkable
+    records = engine.store.consent_records()
+    assert [(r["role"], r["answer"]) for r in records] == [("target", "yes"), ("requester", "yes")]
+    assert all(r["answer_message_id"] for r in records)
+    text = repr(records) + repr(engine.store.timeline(ref)) + repr(engine.store.sent_messages(ref))
+    assert "alice" not in text and "bob" not in text and "payments" not in text
+    assert engine.purge(timedelta(days=30)) == []
