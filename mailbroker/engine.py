@@ -181,6 +181,9 @@ class Engine:
             event = Answered(who, reply.answer, note, message_id)
         decision = decide(referral, event, self.clock(), self.policy)
         what = "wrote back" if who == REFERRER else f"answered {reply.answer}"
+        if not referral.state.is_open and decision.referral == referral:
+            # A token after the end counts for nothing; a human may want to read it.
+            return None, Fate(QUARANTINE, f"{who} {what} after {ref} was {referral.state}: not counted", ref)
         return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
 
     def _request(self, msg: EmailMessage, referrer: Person) -> tuple[Decision | None, Fate]:

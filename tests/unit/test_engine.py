@@ -288,3 +288,13 @@ def test_purge_keeps_only_an_anonymised_consent_record(engine, clock):
     text = repr(records) + repr(engine.store.timeline(ref)) + repr(engine.store.sent_messages(ref))
     assert "alice" not in text and "bob" not in text and "payments" not in text
     assert engine.purge(timedelta(days=30)) == []
+
+
+def test_an_answer_after_the_expiry_is_quarantined_and_not_answered(engine, clock):
+    ref, to_alice, _ = start(engine)
+    clock.now = T0 + POLICY.expire_after
+    engine.tick()
+    outbox(engine)
+    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))
+    assert fate.folder == QUARANTINE and "expired" in fate.reason
+    assert outbox(engine) == [] and engine.store.load(ref).requester.answer is None
