@@ -431,6 +431,13 @@ class LimitsSettings(_Section):
     messages_per_address_per_day: PositiveInt = 20
 
 
+class AuthenticationSettings(_Section):
+    # Authentication-Results headers are trusted only from these servers (their
+    # authserv-id); with any listed, a referrer's request counts only with a DMARC pass,
+    # or a DKIM pass aligned with its From domain.
+    trusted_servers: tuple[str, ...] = ()
+
+
 class DataSettings(_Section):
     # Personal data of a finished referral is kept this long, then purged down to an
     # anonymised consent record.
@@ -446,6 +453,7 @@ class Config(_Section):
     referrers: tuple[Referrer, ...] = Field(min_length=1, examples=[["alice@example.com", "*@example.org"]])
     policy: PolicySettings = Field(default_factory=PolicySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    authentication: AuthenticationSettings = Field(default_factory=AuthenticationSettings)
     data: DataSettings = Field(default_factory=DataSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     log: LogSettings = Field(default_factory=LogSettings)
