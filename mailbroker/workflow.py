@@ -85,12 +85,14 @@ def decide(referral: Referral | None, event: Event, now: datetime, policy: Polic
         return _reopen(referral, event, now)
     if not referral.state.is_open:
         return Decision(referral, reason=f"ignored {type(event).__name__}: referral is {referral.state}")
-    if referral.state is State.AWAITING_CONTEXT and isinstance(event, (Answered, ContextGiven)):
-        return _context_given(referral, event, now) if isinstance(event, ContextGiven) else \
-            Decision(referral, reason="ignored an answer: consent not asked yet")
+    waiting_for_context = referral.state is State.AWAITING_CONTEXT
     if isinstance(event, ContextGiven):
+        if waiting_for_context:
+            return _context_given(referral, event, now)
         return Decision(referral, reason="ignored a message from the referrer: context already given")
     if isinstance(event, Answered):
+        if waiting_for_context:
+            return Decision(referral, reason="ignored an answer: consent not asked yet")
         return _answer(referral, event, now, policy)
     if isinstance(event, Tick):
         return _tick(referral, now, policy)
@@ -114,8 +116,8 @@ def next_due(referral: Referral, policy: Policy) -> datetime | None:
 def without_suppressed(out: Outgoing, suppressed: frozenset[str]) -> Outgoing | None:
     """Invariant 4: nobody on the suppression list is written to, except to confirm the
     stop itself. Returns the message with those recipients removed, or None if none is left.
-    The same rule silences addresses over their daily cap of messages (`silenced`): a
-    safety net against any loop."""
+    The shell also passes the addresses over their daily cap of messages: a safety net
+    against any loop."""
     if out.ignores_suppression:
         return out
     keep = lambda people: tuple(p for p in people if p.address.casefold() not in suppressed)  # noqa: E731
