@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from . import automatic, bounces, intake, mailtext, replies
+from . import authentication, automatic, bounces, intake, mailtext, replies
 from .compose import Identity, compose, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
@@ -65,8 +65,10 @@ class Fate:
 
 class Engine:
     def __init__(self, store: Store, identity: Identity, policy: Policy,
-                 is_allowed_referrer: Callable[[str], bool], clock: Callable[[], datetime] = utcnow):
+                 is_allowed_referrer: Callable[[str], bool], clock: Callable[[], datetime] = utcnow,
+                 trusted_servers: tuple[str, ...] = ()):
         self.store = store
+        self.trusted_servers = trusted_servers
         self.identity = identity
         self.policy = policy
         self.is_allowed_referrer = is_allowed_referrer
@@ -116,6 +118,11 @@ class Engine:
             return None, Fate(QUARANTINE, "no usable From address")
         if not self.is_allowed_referrer(sender.address):
             return None, Fate(QUARANTINE, f"sender {sender.address} is not an allowed referrer")
+        if self.trusted_servers:
+            # A forged From: would otherwise make the broker write in a referrer's name.
+            authentic, why = authentication.referrer_authenticated(msg, self.trusted_servers)
+            if not authentic:
+                return None, Fate(QUARANTINE, f"request from {sender.address} not authenticated: {why}")
         return self._request(msg, sender)
 
     def _bounce(self, bounce: bounces.Bounce, thread) -> tuple[Decision | None, Fate]:

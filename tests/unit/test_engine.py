@@ -298,3 +298,17 @@ def test_an_answer_after_the_expiry_is_quarantined_and_not_answered(engine, cloc
     fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))
     assert fate.folder == QUARANTINE and "expired" in fate.reason
     assert outbox(engine) == [] and engine.store.load(ref).requester.answer is None
+
+
+def test_with_trusted_servers_a_request_needs_dmarc(tmp_path, clock):
+    store = Store.open(tmp_path / "auth.sqlite3")
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), POLICY, lambda a: a == mt.REFERRER, clock,
+                    trusted_servers=("mx.example.test",))
+    forged = request()
+    forged["Authentication-Results"] = "mx.example.test; dmarc=fail header.from=example.test"
+    fate = engine.handle(bytes(forged))
+    assert fate.folder == QUARANTINE and "not authenticated" in fate.reason
+    assert outbox(engine) == []
+    genuine = request()
+    genuine["Authentication-Results"] = "mx.example.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"
+    assert "started" in engine.handle(bytes(genuine)).reason
