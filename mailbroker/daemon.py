@@ -9,12 +9,20 @@
 One sequential loop keeps the order of events obvious: a message's consequences are
 committed before the next message is read, and sent before the loop sleeps. Blocking
 IMAP calls run in a worker thread so that signals and SMTP stay responsive.
+
+Every network call is bounded (imap.timeout and smtp.timeout on the sockets, the IMAP
+wait by the next timer), so the loop never hangs on a dead connection, and it never
+spins: whatever is down, the loop sleeps until the next retry. Under systemd
+(`Type=notify`, see notify.py) it says READY=1 once it has tried IMAP, and pings the
+watchdog from the loop itself, at least every quarter of the watchdog period: a loop
+that stops turning stops pinging, and systemd restarts the broker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from datetime import datetime, timedelta
 
@@ -24,14 +32,25 @@ from .compose import Identity
 from .config import Config
 from .engine import Engine, utcnow
 from .mailbox import CONNECTION_ERRORS, Mailbox
+from .notify import Notifier
 from .sender import Sender
 from .store import Store
 from .workflow import Limits, Policy
 
 log = logging.getLogger(__name__)
 
+# IMAP reconnection: 1 s, 2 s, 4 s, then every 5 s while the server is unreachable (one
+# TCP connection each: back within seconds of the server's return); a refused login is
+# not cured by insisting, so that backs off to a minute.
+PURGE_INTERVAL = timedelta(days=1)
 RECONNECT_FIRST = 1.0
-RECONNECT_LONGEST = 60.0
+RECONNECT_LONGEST = 5.0
+LOGIN_RETRY_LONGEST = 60.0
+
+#: Test hook: with this environment variable set, reading a message whose bytes contain
+#: its value kills the process (see mailbroker.testing.install_crash_hook). Never set
+#: in production, where it does nothing.
+CRASH_ENV = "MAILBROKER_TEST_CRASH_ON"
 
 
 def policy_from(config: Config) -> Policy:
@@ -42,25 +61,37 @@ def policy_from(config: Config) -> Policy:
 
 def engine_from(config: Config, store: Store, clock=utcnow) -> Engine:
     identity = Identity(config.broker.address, config.broker.name)
-    return Engine(store, identity, policy_from(config), config.is_allowed_referrer, clock)
+    return Engine(store, identity, policy_from(config), config.is_allowed_referrer, clock,
+                  trusted_servers=config.authentication.trusted_servers)
 
 
 class Daemon:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, notifier: Notifier | None = None):
         self.config = config
+        self.notifier = notifier or Notifier()
         self.store = Store.open(config.state.path)
         self.engine = engine_from(config, self.store)
         self.sender = Sender(self.store, config.smtp, utcnow,
-                             on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error))
+                             on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error),
+                             on_progress=self.notifier.watchdog)
         self.mailbox = Mailbox(config.imap)
         self._stopping = asyncio.Event()
+        self._next_purge: datetime | None = None
         self._reconnect_delay = RECONNECT_FIRST
         self._retry_imap_at: datetime | None = None
+        self._ready = False
+        if os.environ.get(CRASH_ENV):
+            from .testing import install_crash_hook
+
+            install_crash_hook(os.environ[CRASH_ENV].encode())
+            log.warning("TEST HOOK %s is set: a message containing %r kills this process",
+                        CRASH_ENV, os.environ[CRASH_ENV])
 
     def stop(self) -> None:
         if not self._stopping.is_set():
             log.info("stopping")
             self._stopping.set()
+            self.notifier.stopping("stopping")
             self.mailbox.interrupt()
 
     async def run(self) -> None:
@@ -68,19 +99,37 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
         log.info("mailbroker started for %s", self.config.broker.address)
+        if self.notifier.watchdog_interval:
+            log.info("systemd watchdog every %.1f s", self.notifier.watchdog_interval)
         try:
             while not self._stopping.is_set():
                 await self._read_mail()
                 self.engine.tick()
+                self._purge_when_due()
                 await self.sender.drain()
+                self.notifier.watchdog()
                 await self._wait(self._seconds_until_next_timer())
         finally:
             await asyncio.to_thread(self.mailbox.close)
             self.store.close()
+            self.notifier.close()
             log.info("mailbroker stopped")
 
+    def _announce_ready(self) -> None:
+        """READY=1 once IMAP was tried, whether it answered or not: a mail server that is
+        down must not fail the unit (the broker waits for it by itself, and says so in
+        STATUS=), and the watchdog covers a broker that hangs."""
+        if not self._ready:
+            self._ready = True
+            connected = self.mailbox.client is not None
+            self.notifier.ready("watching " + self.config.imap.folders.watch if connected
+                                else "waiting for the IMAP server")
+
     async def _read_mail(self) -> None:
-        if self.mailbox.client is None and not await self._reconnect():
+        connected = self.mailbox.client is not None or await self._reconnect()
+        self._announce_ready()
+        self.notifier.watchdog()
+        if not connected:
             return
         try:
             for uid, raw in await asyncio.to_thread(self.mailbox.fetch_new):
@@ -90,6 +139,7 @@ class Daemon:
                 folder = getattr(self.config.imap.folders, fate.folder)
                 await asyncio.to_thread(self.mailbox.move, uid, folder)
                 log.info("message uid %s -> %s: %s", uid, folder, fate.reason)
+                self.notifier.watchdog()
         except CONNECTION_ERRORS as error:
             self._lost_connection(error)
 
@@ -104,31 +154,48 @@ class Daemon:
             return False
         self._reconnect_delay = RECONNECT_FIRST
         self._retry_imap_at = None
+        if self._ready:
+            self.notifier.status("watching " + self.config.imap.folders.watch)
         return True
 
     def _lost_connection(self, error: BaseException) -> None:
-        self.mailbox.close()
-        delay = self._reconnect_delay
+        # The connection is broken: drop it without a LOGOUT that could only time out.
+        self.mailbox.abandon()
+        longest = LOGIN_RETRY_LONGEST if isinstance(error, LoginError) else RECONNECT_LONGEST
+        delay = min(self._reconnect_delay, longest)
         self._retry_imap_at = utcnow() + timedelta(seconds=delay)
-        self._reconnect_delay = min(delay * 2, RECONNECT_LONGEST)
+        self._reconnect_delay = min(delay * 2, longest)
         if self._stopping.is_set():
             return
         if isinstance(error, LoginError):
             s = self.config.imap
             log.error("IMAP login as %s on %s:%s refused (%s): check imap.username and the password; "
                       "retrying in %.0f s", s.username, s.host, s.port, error, delay)
+            self.notifier.status(f"IMAP login refused: {error}")
         else:
             log.warning("IMAP unavailable (%s: %s); retrying in %.0f s", type(error).__name__, error, delay)
+            self.notifier.status(f"IMAP unavailable: {type(error).__name__}: {error}")
+
+    def _purge_when_due(self) -> None:
+        """Personal data past its retention goes once a day (and at start)."""
+        now = utcnow()
+        if self._next_purge is None or now >= self._next_purge:
+            self.engine.purge(self.config.data.retention)
+            self._next_purge = now + PURGE_INTERVAL
 
     def _seconds_until_next_timer(self) -> float:
         """Sleep until the earliest of: a poll, a referral's reminder or expiry, an outbox
-        retry, an IMAP reconnection attempt."""
+        retry or SMTP probe, an IMAP reconnection attempt; and never longer than the
+        watchdog allows."""
         now = utcnow()
         candidates = [now + self.config.imap.poll_interval]
-        for moment in (self.store.next_due_at(), self.store.next_outbox_attempt(), self._retry_imap_at):
+        for moment in (self.store.next_due_at(), self.sender.next_attempt(), self._retry_imap_at):
             if moment is not None:
                 candidates.append(moment)
-        return max(0.0, (min(candidates) - now).total_seconds())
+        seconds = max(0.0, (min(candidates) - now).total_seconds())
+        if self.notifier.max_wait is not None:
+            seconds = min(seconds, self.notifier.max_wait)
+        return seconds
 
     async def _wait(self, seconds: float) -> None:
         if self._stopping.is_set() or seconds <= 0:

@@ -3,7 +3,10 @@
 Every message in the watched folder is, by construction, not yet handled: the broker
 moves each one to the processed or quarantine folder once its fate is committed, and
 deletes nothing. So a rescan after a reconnect is simply "everything in the folder",
-which makes restarts and UIDVALIDITY changes harmless.
+which makes restarts and UIDVALIDITY changes harmless. UIDs are used only within the
+session that fetched them (fetch, then move), and a server that changes a selected
+folder's UIDVALIDITY ends the session (RFC 3501 2.3.1.1; Dovecot does): the next
+session fetches again, and a message already handled is recognised by its digest.
 
 Methods block; the daemon runs them in a worker thread, one at a time.
 """
@@ -67,9 +70,20 @@ class Mailbox:
                  "on" if self.idle_supported else "off, polling")
 
     def close(self) -> None:
+        """Log out politely (bounded by the socket timeout) and forget the connection."""
         client, self.client = self.client, None
         if client is not None:
             _close_quietly(client)
+
+    def abandon(self) -> None:
+        """Drop a connection known to be broken, without a LOGOUT that could only wait
+        for the timeout."""
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.shutdown()
+            except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
+                pass
 
     def interrupt(self) -> None:
         """Wake a thread blocked in `wait` (used on shutdown) by shutting the socket."""
@@ -110,7 +124,15 @@ class Mailbox:
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start:start + FETCH_BATCH]
             fetched = self.client.fetch(batch, ["BODY.PEEK[]"])
-            messages += [(uid, fetched[uid][b"BODY[]"]) for uid in batch if uid in fetched]
+            for uid in batch:
+                body = fetched.get(uid, {}).get(b"BODY[]")
+                if isinstance(body, bytes):
+                    messages.append((uid, body))
+                else:
+                    # Expunged or moved by another session since the SEARCH (Dovecot then
+                    # answers BODY[] NIL), e.g. by the MOVE a killed broker had just sent:
+                    # not ours to handle; if it is still there, the next scan gets it.
+                    log.info("message uid %s vanished before it could be read; skipped", uid)
         return messages
 
     def move(self, uid: int, folder: str) -> None:
@@ -124,7 +146,10 @@ class Mailbox:
             self.client.uid_expunge([uid])
 
     def wait(self, timeout: float) -> None:
-        """Block until new mail may have arrived or `timeout` seconds passed."""
+        """Block until new mail may have arrived or `timeout` seconds passed. Bounded
+        either way: IDLE is watched with a poll() of `timeout`, and entering and leaving
+        it are ordinary commands under the socket's timeout (imap.timeout), which is
+        also how a connection that died silently during IDLE is found out."""
         timeout = max(0.0, min(timeout, IDLE_RENEWAL))
         if not self.idle_supported:
             # Polling: a NOOP keeps the connection honest, then sleep.

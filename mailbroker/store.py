@@ -374,6 +374,12 @@ class Store:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
                          (error, _iso(next_attempt), item_id))
 
+    def retry_recipients(self, item_id: int, recipients: list[str], error: str, next_attempt: datetime) -> None:
+        """The server took the message for some recipients and deferred the others (4xx):
+        keep only those for the next attempt."""
+        self._db.execute("UPDATE outbox SET recipients = ?, attempts = attempts + 1, last_error = ?, "
+                         "next_attempt_at = ? WHERE id = ?", (json.dumps(recipients), error, _iso(next_attempt), item_id))
+
     def mark_failed(self, item_id: int, error: str, now: datetime) -> None:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
                          (error, _iso(now), item_id))

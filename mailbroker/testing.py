@@ -52,6 +52,9 @@ __all__ = [
     "SMTP_PORT",
     "SUBMISSION_PORT",
     "USERS",
+    "PARTIES",
+    "TEMPFAIL",
+    "install_crash_hook",
     "Mailbox",
     "MailSystemError",
     "address",
@@ -74,8 +77,13 @@ PASSWORD = "password"
 #: Users of the test domain; ``intro`` is the broker's own mailbox.
 USERS = (
     "intro", "referrer", "referrer2", "alice", "bob", "carol", "dave",
-    "erin", "frank", "stranger", "postmaster",
+    "erin", "frank", "stranger", "postmaster", "tempfail",
 )
+#: Numbered users p001 … p200 for load and crash tests (``mailsystem users --all``).
+PARTIES = tuple(f"p{i:03d}" for i in range(1, 201))
+#: The SMTP server answers 450 at RCPT for this user while ``mailsystem tempfail on``
+#: (the state after start and clear); ``tempfail off`` delivers it normally.
+TEMPFAIL = "tempfail"
 #: Rejects unknown recipients at RCPT time (550 5.1.1) and any relaying.
 SMTP_PORT = int(os.environ.get("MAILSYSTEM_SMTP_PORT", "10025"))
 #: Accepts any recipient, then bounces unknown ones with a DSN; optional AUTH.
@@ -332,3 +340,32 @@ def submit(msg: EmailMessage) -> None:
     """Send as the message's author's client would: envelope from From, to To and Cc."""
     recipients = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])])]
     send(msg, sender=parseaddr(str(msg["From"]))[1], recipients=recipients)
+
+
+# --- Test hook for the daemon -----------------------------------------------------------
+
+
+def install_crash_hook(marker: bytes) -> None:
+    """Make reading any message whose raw bytes contain ``marker`` kill this process
+    with SIGKILL, as a parser bug that crashes or exhausts memory would.
+
+    Only for the end-to-end tests: ``mailbroker run`` installs it when the environment
+    variable ``MAILBROKER_TEST_CRASH_ON`` (mailbroker.daemon.CRASH_ENV) is set, and
+    logs a warning saying so; without that variable nothing here is ever called. The
+    process dies inside the engine's reading of the message, after the engine counted
+    the attempt and before it committed anything, which is how a real crash would
+    behave. After a few such attempts the engine sets the message aside in quarantine
+    without reading it, and this hook, which sits in the reading, no longer fires.
+    """
+    import signal
+
+    from . import mailtext
+
+    original = mailtext.parse
+
+    def parse(raw: bytes) -> EmailMessage:
+        if isinstance(raw, (bytes, bytearray)) and marker in raw:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(raw)
+
+    mailtext.parse = parse

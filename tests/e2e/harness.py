@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from mailbroker import testing as mt
 
 BROKER = mt.BROKER
@@ -33,10 +35,12 @@ imap:
   password_env: MAILBROKER_IMAP_PASSWORD
   idle: {idle}
   poll_interval: {poll_interval}
+  timeout: {imap_timeout}
 smtp:
   host: 127.0.0.1
   port: {smtp_port}
   security: none
+  timeout: {smtp_timeout}
 referrers:
   - {referrer}
   - "*@partners.example.test"
@@ -51,18 +55,31 @@ log:
 """
 
 
-class Broker:
-    """One broker process with its own config and state directory."""
+#: Written into the broker's log by the harness, so that a test can tell the lives of
+#: the process apart: "START n" before each start, "KILLED pid P" after a SIGKILL.
+MARK = "=== harness: "
 
-    def __init__(self, directory: Path, **settings):
+
+class Broker:
+    """One broker process with its own config and state directory.
+
+    `env` adds environment variables for the process (e.g. NOTIFY_SOCKET, or the
+    daemon's test hook mailbroker.daemon.CRASH_ENV); `extra_config` is YAML appended to
+    the configuration (e.g. a `limits:` section)."""
+
+    def __init__(self, directory: Path, env: dict | None = None, extra_config: str = "", **settings):
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "mailbroker.yaml"
         self.log = directory / "mailbroker.log"
         settings = {"reminder_after": "1h", "expire_after": "2h", "poll_interval": "5s", "idle": "true",
                     "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true",
-                    "smtp_port": mt.SMTP_PORT, **settings}
-        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, **settings))
+                    "smtp_port": mt.SMTP_PORT, "imap_timeout": "30s", "smtp_timeout": "30s", **settings}
+        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, **settings) + extra_config)
+        self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self.kills = 0
 
     @property
     def command(self) -> list[str]:
@@ -73,10 +90,56 @@ class Broker:
                               text=True, timeout=60, env=self._env())
 
     def start(self) -> Broker:
+        self.starts += 1
+        self.mark(f"START {self.starts}")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([*self.command, "run", "--config", str(self.config)],
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self._env())
         return self
+
+    def mark(self, text: str) -> None:
+        with open(self.log, "a") as log:
+            log.write(f"{MARK}{text}\n")
+
+    def kill(self) -> int:
+        """SIGKILL, as the OOM killer or a power cut would: no cleanup of any kind."""
+        assert self.process is not None
+        pid = self.process.pid
+        self.process.kill()
+        code = self.process.wait()
+        self.process = None
+        self.kills += 1
+        self.mark(f"KILLED pid {pid}")
+        return code
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait for the process to end by itself; its exit code, or None if it still runs."""
+        assert self.process is not None
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self.mark(f"EXITED pid {self.process.pid} code {code}")
+        self.process = None
+        return code
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the running broker has used so far (/proc/PID/stat)."""
+        assert self.process is not None
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        # Fields 14 and 15 of stat(5) (utime, stime), counted from 1 with pid and comm first.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_for_log(self, text: str, timeout: float = 20.0, after: int = 0) -> float:
+        """Wait until `text` appears in the log past offset `after`; return when (monotonic)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text()[after:]:
+                return time.monotonic()
+            assert self.process is None or self.process.poll() is None, "broker died:\n" + self.log_text()[-4000:]
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not in the broker's log after {timeout}s:\n{self.log_text()[after:][-4000:]}")
 
     def stop(self) -> int:
         if self.process is None:
@@ -91,7 +154,9 @@ class Broker:
         return code
 
     def _env(self) -> dict:
-        return {**os.environ, "MAILBROKER_IMAP_PASSWORD": mt.PASSWORD}
+        # Whatever systemd gave the test runner is not for the broker under test.
+        inherited = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
+        return {**inherited, "MAILBROKER_IMAP_PASSWORD": mt.PASSWORD, **self.extra_env}
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -119,3 +184,22 @@ class Broker:
             return [(0,)]
         with sqlite3.connect(path, timeout=10) as db:
             return db.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+def brokers(tmp_path):
+    """Make Broker objects (`brokers(**settings)`), and make sure that whatever a test
+    leaves running is gone after it: a stray broker would read the next test's mail."""
+    made: list[Broker] = []
+
+    def make(directory: Path | None = None, **settings) -> Broker:
+        broker = Broker(directory or tmp_path / f"broker{len(made) + 1}", **settings)
+        made.append(broker)
+        return broker
+
+    yield make
+    for broker in made:
+        if broker.process is not None and broker.process.poll() is None:
+            broker.process.kill()
+            broker.process.wait()
+        print(f"--- log of {broker.directory} (end) ---\n{broker.log_text()[-6000:]}")
