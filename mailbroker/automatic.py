@@ -131,13 +131,13 @@ def _report_type(msg: Message) -> str | None:
 
 def _null_sender(msg: Message) -> str | None:
     for value in header_values(msg, "Return-Path"):
-        if re.fullmatch(r"\s*<\s*>\s*", value):
+        if re.fullmatch(r"\s*+<\s*+>\s*+", value):
             return "null return-path"
     return None
 
 
 def _robot_sender(msg: Message) -> str | None:
-    if re.fullmatch(r"\s*<?\s*>?\s*", _first(msg, "From") or "x"):
+    if re.fullmatch(r"\s*+<?\s*+>?\s*+", _first(msg, "From") or "x"):
         return "empty from"
     sender = _sender_address(msg)
     if sender and _ROBOT_LOCAL_PARTS.match(split_address(sender)[0]):

@@ -44,10 +44,11 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
+from functools import lru_cache
 
 from . import lexicon
 from .automatic import automatic_reason, is_bounce
-from .mailtext import ADDRESS_RE, decode_bytes, fold, header_values, html_to_text, normalize, parse
+from .mailtext import ADDRESS_RE, clip, decode_bytes, find_addresses, fold, header_values, html_to_text, normalize, parse
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +138,27 @@ def _with_unix_newlines(msg: Message) -> Message:
     Mail saved on Windows or old Macs keeps its CRs inside bodies and folded fields,
     where every rule below would have to expect them.
     """
+    if not _has_cr(msg):
+        return msg  # `mailtext.parse` already gave LF line ends: writing back would only cost
     try:
         raw = msg.as_bytes(policy=compat32)
     except Exception:  # noqa: BLE001 - a message that cannot be written back is read as it is
         return msg
     return parse(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+
+
+def _has_cr(msg: Message) -> bool:
+    """Whether a CR is left anywhere in the message's headers or text payloads."""
+    try:
+        for part in msg.walk():
+            if any("\r" in str(value) for _, value in part.raw_items()):
+                return True
+            payload = part.get_payload()
+            if isinstance(payload, str) and "\r" in payload:
+                return True
+    except Exception:  # noqa: BLE001 - unsure: write it back
+        return True
+    return False
 
 
 def _without_leading_blank(msg: Message) -> Message:
@@ -213,7 +230,8 @@ class _Parts:
             else:
                 plain.append(_part_text(part))
         text = "\n\n".join(plain) if any(t.strip() for t in plain) else "\n\n".join(html)
-        notice, inline = _cut_returned(normalize(text[:_MAX_TEXT]))
+        text = normalize(clip(text, _MAX_TEXT, _MAX_LINES))
+        notice, inline = _cut_returned(_wrapped(text))
         return cls(notice, status, returned, inline, attached, dispositions)
 
     def returned_headers(self) -> list[Message]:
@@ -222,10 +240,16 @@ class _Parts:
 
 
 # A notice is read up to here: what a server says about the failure comes first, and
-# the rules below are linear but not free.
+# the rules below are linear but not free. A longer line is wrapped (SMTP allows 998
+# characters): every address found is weighed with the lines around it.
 _MAX_TEXT = 100_000
+_MAX_LINES = 3_000
+_MAX_LINE = 1_000
 # A report naming more failed recipients than this is cut there.
 _MAX_FAILURES = 50
+# Addresses of a notice weighed as failed recipients, from the top: each costs a look at
+# the lines around it.
+_MAX_EXAMINED = 4 * _MAX_FAILURES
 
 _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _RETURNED_TYPES = (
@@ -236,6 +260,17 @@ _RETURNED_TYPES = (
     "message/rfc822-headers",
     "message/global-headers",
 )
+
+
+def _wrapped(text: str) -> str:
+    """The text with its lines longer than _MAX_LINE cut into lines of that length (a
+    JSON notice on one line is read with its line ends removed)."""
+    if all(len(line) <= _MAX_LINE for line in text.split("\n")):
+        return text
+    lines = []
+    for line in text.split("\n"):
+        lines.extend(line[i : i + _MAX_LINE] for i in range(0, max(len(line), 1), _MAX_LINE))
+    return "\n".join(lines)
 
 
 def _walk(part: Message, depth: int = 0):
@@ -689,6 +724,7 @@ def _trust(msg: Message, parts: _Parts, automatic: bool) -> _Trust:
     return _Trust.NONE
 
 
+@lru_cache(maxsize=4096)  # each address of a line asks about the same paragraph
 def _says(text: str, phrases: tuple[str, ...]) -> bool:
     folded = re.sub(r"\s+", " ", fold(text or ""))
     return any(phrase in folded for phrase in phrases)
@@ -796,12 +832,16 @@ def _text_failures(parts: _Parts, senders: set[str], trust: _Trust) -> list[Fail
     found: dict[str, list[str]] = {clue: [] for clue in _CLUES}
     never = _transcript_senders(parts.notice)
     intro = -100
+    examined = 0
     for i, line in enumerate(lines):
+        if examined >= _MAX_EXAMINED:
+            break
         if _says(line, _FAILURE_PHRASES) or _wording(line) is not None:
             intro = i
         if _says(line, _CONTACT):
             continue  # "please contact postmaster@…": help, not a failure
         for match in _addresses_in(line):
+            examined += 1
             address = _normal(match.address)
             previous = lines[i - 1] if i else ""
             if _is_message_id(line, match) or _is_source(line, match, previous) or address.lower() in never:
@@ -1020,27 +1060,15 @@ class _Found:
 
 
 def _addresses_in(text: str, limit: int = 100) -> list[_Found]:
-    """The addresses in text, looked for only around each "@".
-
-    mailtext.ADDRESS_RE scanned over a long line of characters allowed in a local part
-    ("{{{{…") is quadratic; a window around each "@" keeps it linear, and a bounce
-    names a few addresses, not thousands.
-    """
+    """The addresses in text (`mailtext.find_addresses`: looked for around each "@", so
+    that a long line costs its length), the X.400 prefix of "dda:SMTP=a@x" left out."""
     found: list[_Found] = []
-    position = text.find("@")
-    while position >= 0 and len(found) < limit:
-        left = max(0, position - 80)
-        window = text[left : position + 260]
-        for match in ADDRESS_RE.finditer(window):
-            if match.start() <= position - left < match.end():
-                start, address = left + match.start(), match.group()
-                prefix = re.match(r"(?i)(smtp|rfc822|internet)=", address)  # X.400: "dda:SMTP=a@x"
-                if prefix:
-                    start, address = start + prefix.end(), address[prefix.end() :]
-                if not found or found[-1].start != start:
-                    found.append(_Found(start, left + match.end(), address))
-                break
-        position = text.find("@", position + 1)
+    for match in find_addresses(text, limit):
+        start, address = match.start(), match.group()
+        prefix = re.match(r"(?i)(smtp|rfc822|internet)=", address)
+        if prefix:
+            start, address = start + prefix.end(), address[prefix.end() :]
+        found.append(_Found(start, match.end(), address))
     return found
 
 

@@ -8,11 +8,15 @@ reference so a human can find it again.
 
 from __future__ import annotations
 
+import email
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -31,7 +35,6 @@ _environment = Environment(
 )
 _environment.filters["quote"] = lambda text: "\n".join("> " + line for line in str(text).splitlines())
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -78,24 +81,43 @@ def render(template: str, lang: str, facts: dict, identity: Identity) -> tuple[s
 
 
 def compose(out: Outgoing, identity: Identity, now: datetime) -> EmailMessage:
-    subject, body = render(out.template, out.lang, out.facts, identity)
+    """The message to send, checked: see `_checked`. Everything someone else wrote
+    (names, subjects) goes through `_header_text` before it reaches a header."""
+    msg = _compose(out, identity, now, careful=False)
+    if _checked(msg, out):
+        return msg
+    # A name or subject the email package wrote in an unexpected way: send the message
+    # without any name or subject someone else wrote.
+    msg = _compose(out, identity, now, careful=True)
+    if _checked(msg, out):
+        return msg
+    raise ValueError(f"could not compose {out.template} for {out.ref or 'no referral'} safely")
+
+
+def _compose(out: Outgoing, identity: Identity, now: datetime, *, careful: bool) -> EmailMessage:
+    facts = out.facts
+    if careful:
+        facts = {key: ("" if key in _NAME_FACTS else value) for key, value in facts.items()}
+    subject, body = render(out.template, out.lang, facts, identity)
     msg = EmailMessage()
     # Always the broker's own address (never a forged From:), but it may write on behalf of someone.
-    name = f"{out.from_name} (via {identity.name})" if out.from_name else identity.name
+    from_name = "" if careful else _header_text(out.from_name, _MAX_NAME)
+    name = f"{from_name} (via {identity.name})" if from_name else identity.name
     msg["From"] = Address(_header_text(name), addr_spec=identity.address)
-    msg["To"] = [_address(p) for p in out.to]
+    msg["To"] = [_address(p, careful) for p in out.to]
     if out.cc:
-        msg["Cc"] = [_address(p) for p in out.cc]
+        msg["Cc"] = [_address(p, careful) for p in out.cc]
     if out.reply_to:
-        msg["Reply-To"] = [_address(p) for p in out.reply_to]
+        msg["Reply-To"] = [_address(p, careful) for p in out.reply_to]
     elif out.reply_token:
         msg["Reply-To"] = Address(_header_text(identity.name), addr_spec=identity.reply_address(out.reply_token))
-    msg["Subject"] = _header_text(subject)
+    msg["Subject"] = _header_text(subject, _MAX_SUBJECT)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = out.message_id or new_message_id(identity)
-    if out.in_reply_to:
-        msg["In-Reply-To"] = out.in_reply_to
-        msg["References"] = out.in_reply_to
+    msg["Message-ID"] = _message_id(out.message_id) or new_message_id(identity)
+    in_reply_to = _message_id(out.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     msg["Auto-Submitted"] = "auto-generated"
     if out.unsubscribe and out.reply_token:
         # RFC 2369: clients show an "unsubscribe" button; its mail says "stop" with the token.
@@ -103,27 +125,139 @@ def compose(out: Outgoing, identity: Identity, now: datetime) -> EmailMessage:
     # Ask Exchange not to send out-of-office and other automatic answers to us.
     msg["X-Auto-Response-Suppress"] = "All"
     if out.ref:
-        msg["X-Mailbroker-Ref"] = out.ref
+        msg["X-Mailbroker-Ref"] = _header_text(out.ref, 40)
     msg.set_content(body)
     return msg
 
 
-def _address(person: Person) -> Address:
-    return Address(_header_text(person.name), addr_spec=person.address)
+# The facts that are people's names: left out of a message that could not be composed
+# safely with them.
+_NAME_FACTS = frozenset({"name", "other", "referrer", "requester", "target", "requester_full", "target_full",
+                         "party", "decliner", "subject"})
+# The headers the broker writes, and nothing else.
+HEADERS = frozenset(h.lower() for h in (
+    "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+    "Auto-Submitted", "List-Unsubscribe", "X-Auto-Response-Suppress", "X-Mailbroker-Ref",
+    "Content-Type", "Content-Transfer-Encoding", "MIME-Version",
+))
+_MAX_NAME = 100  # characters of a display name someone else wrote
+_MAX_SUBJECT = 200  # characters of a subject
 
 
-def _header_text(text: str) -> str:
-    """Header values never carry line breaks or control characters: a name or subject
-    written by someone else must not be able to inject a header."""
-    return " ".join(_CONTROL.sub(" ", str(text)).split())
+def _address(person: Person, careful: bool = False) -> Address:
+    name = "" if careful else _header_text(person.name, _MAX_NAME)
+    local, _, domain = person.address.strip().rpartition("@")
+    if not local or not local.isascii():
+        # The broker writes without SMTPUTF8: intake refuses such addresses, and
+        # mailtext.sender takes no such author, so this is a bug, said plainly.
+        raise ValueError(f"cannot write to {person.address!r} without SMTPUTF8")
+    return Address(name, addr_spec=f"{local}@{_ascii_domain(domain)}")
+
+
+def _ascii_domain(domain: str) -> str:
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ValueError(f"cannot write the domain {domain!r}") from error
+
+
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII but < and >, no space
+
+
+def _message_id(value: str) -> str:
+    """A Message-ID as `<id>`, or "" when `value` holds none: the ID of someone
+    else's message is echoed in In-Reply-To and References, so it must be one."""
+    match = _MESSAGE_ID.search(value or "")
+    return match.group() if match else ""
+
+
+# Characters that never belong in a header: control characters (C0, DEL, C1), the
+# line and paragraph separators, the invisible ones and the bidirectional controls
+# that make a name or subject show differently from what it is ("\u202e" reverses the
+# text after it).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# What the bodies keep of them: line ends and tabs, and the invisible characters that
+# some scripts and emoji need (joiners, marks); never the bidirectional overrides.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# An RFC 2047 encoded word ("=?utf-8?b?…?="). The email package decodes one found in a
+# value it is given, so a name written "=?utf-8?b?QWxpY2UNCkJjYzo…?=" would become a
+# line break and a Bcc header: such words are decoded here, then what is left is
+# broken up so that it reads as text.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+_ENCODED_START = re.compile(r"=\?(?=[^?\s]*\?[bBqQ]\?)")
+
+
+def _header_text(text: str, limit: int = 0) -> str:
+    """Text someone else wrote, fit for a header: encoded words decoded, no control
+    character, line break or invisible character, spaces collapsed, at most `limit`
+    characters. A name or subject must not be able to inject a header."""
+    text = str(text)
+    for _ in range(3):  # an encoded word may hide another one
+        if not _ENCODED_WORD.search(text):
+            break
+        text = _decoded_words(text)
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = _ENCODED_START.sub("= ?", text)
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def _decoded_words(text: str) -> str:
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:  # noqa: BLE001 - a broken encoded word stays as written, broken up below
+        return text
 
 
 def _clean(facts: dict) -> dict:
-    """Strip control characters (but not line breaks or tabs) from text someone else wrote."""
+    """Text someone else wrote, fit for a body: line ends as LF, no control character
+    but tabs and line ends, no bidirectional override."""
     def clean(value):
         if isinstance(value, str):
-            return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+            return _BODY_CONTROL.sub("", value)
         if isinstance(value, (list, tuple)):
             return [clean(v) for v in value]
         return value
     return {key: clean(value) for key, value in facts.items()}
+
+
+def _checked(msg: EmailMessage, out: Outgoing) -> bool:
+    """Whether the message, written to bytes and read back, is exactly what the broker
+    means to send: one From, To and Subject, only the headers it writes, no line break
+    inside a value, and the recipients it was given, no other."""
+    try:
+        raw = msg.as_bytes(policy=SMTP)
+        back = email.message_from_bytes(raw, policy=policy.default)
+        names = [name.lower() for name in back.keys()]
+        if any(names.count(one) != 1 for one in ("from", "to", "subject", "date", "message-id")):
+            return False
+        if not set(names) <= HEADERS or len(names) != len(set(names)):
+            return False
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
+            return False
+        for name, value in back.items():
+            if any(ch in str(value) for ch in "\r\n\x00"):
+                return False
+        if back.get_content_type() != "text/plain" or back.is_multipart():
+            return False
+        return (_addresses(back, "To") == [_ascii_address(p.address) for p in out.to]
+                and _addresses(back, "Cc") == [_ascii_address(p.address) for p in out.cc])
+    except Exception:  # noqa: BLE001 - a message that cannot be written or read back is not sent
+        return False
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[str]:
+    header = msg[name]
+    if header is None:
+        return []
+    return [a.addr_spec.lower() for a in header.addresses]
+
+
+def _ascii_address(address: str) -> str:
+    local, _, domain = address.strip().rpartition("@")
+    return f"{local}@{_ascii_domain(domain)}".lower()

@@ -42,6 +42,7 @@ from .mailtext import (
     attribution,
     body_text,
     clean_name,
+    find_addresses,
     fold,
     header_block,
     header_addresses,
@@ -51,6 +52,7 @@ from .mailtext import (
     is_mobile_footer,
     is_reply_subject,
     is_signature_marker,
+    normalize_address,
     parse,
     people_in,
     separator,
@@ -352,8 +354,8 @@ def attribution_author(line: str) -> tuple[Person | None, str]:
     less the date and time words around it.
     """
     people = people_in(line)
-    match = ADDRESS_RE.search(line)
-    before = line[: match.start()] if match else _before_verb(line)
+    found = find_addresses(line, 1)
+    before = line[: found[0].start()] if found else _before_verb(line)
     name = _attribution_name(before)
     if people:
         return Person(name=name, address=people[0].address), name
@@ -438,6 +440,7 @@ def _decline(letter: Letter, requester: Person, *, subject: str, lang: str | Non
     """A decline names only the requester: the one person the courteous no goes to."""
     if not is_valid_address(requester.address):
         return IntakeError("invalid_address", detail=requester.address, lang=lang)
+    requester = _ascii(requester)
     if same_mailbox(requester.address, letter.broker) or requester.same_address(letter.referrer.address):
         return IntakeError("referrer_as_party", detail=requester.address, lang=lang)
     return ReferralRequest(referrer=letter.referrer, requester=requester, target=Person("", ""), context="",
@@ -468,6 +471,7 @@ def _wants_the_author(note: list[str], letter: Letter, forward: Forward) -> Pers
     if forward.author is None:
         return None
     named: list[Person] = []
+    seen: set[str] = set()
     wanting: list[Person] = []
     for line in note:
         folded = fold(line)
@@ -475,7 +479,8 @@ def _wants_the_author(note: list[str], letter: Letter, forward: Forward) -> Pers
         for person in prose_people(line):
             if _excluded(person, letter, forward.author):
                 continue
-            if not any(p.same_address(person.address) for p in named):
+            if person.address.casefold() not in seen:
+                seen.add(person.address.casefold())
                 named.append(person)
             at = folded.find(fold(person.address))
             if reference and 0 <= at < reference.start():
@@ -516,6 +521,7 @@ def _target_in_forward(forward: Forward, letter: Letter, requester: Person, name
     counts when it asks to meet someone; the requester's own addresses never do. When
     the note named someone without an address (`named`), the names must agree."""
     candidates: list[Person] = []
+    seen: set[str] = set()
     for paragraph in re.split(r"\n\s*\n", forward.body):
         text = " ".join(line.strip() for line in paragraph.split("\n"))
         if not _MEET_RE.search(fold(text)):
@@ -523,7 +529,8 @@ def _target_in_forward(forward: Forward, letter: Letter, requester: Person, name
         for person in prose_people(text):
             if _excluded(person, letter, requester) or (forward.author and person.same_address(forward.author.address)):
                 continue
-            if not any(c.same_address(person.address) for c in candidates):
+            if person.address.casefold() not in seen:
+                seen.add(person.address.casefold())
                 candidates.append(person)
     if len(candidates) != 1:
         return None
@@ -568,7 +575,8 @@ def _request_label_index() -> tuple[dict[str, str], dict[str, set[str]]]:
 
 _REQUEST_LABELS, _REQUEST_LABEL_LANGUAGES = _request_label_index()
 
-_LABEL_RE = re.compile(r"^\s*[*_]*([^:：\n]{1,25}?)[*_\s]*[:：]\s*(.*)$")
+# Possessive (*+): tried on a line of blanks, the plain quantifiers cost its length squared.
+_LABEL_RE = re.compile(r"^\s*+[*_]*+([^:：\n]{1,25}?)[*_\s]*+[:：]\s*(.*)$")
 
 
 def _request_label(line: str) -> tuple[str, str, str] | None:
@@ -664,17 +672,15 @@ def _target(lines: list[str], labelled: _Labelled, letter: Letter, requester: Pe
 def _candidates(lines: list[str], letter: Letter, requester: Person) -> list[Person]:
     """The people named with an address in `lines`, once each, but the parties of the
     letter itself (referrer, broker, requester)."""
-    candidates: list[Person] = []
+    candidates: dict[str, Person] = {}  # by folded address, in the order first named
     for line in lines:
         for person in prose_people(line):
             if _excluded(person, letter, requester):
                 continue
-            known = next((c for c in candidates if c.same_address(person.address)), None)
-            if known is None:
-                candidates.append(person)
-            elif not known.name and person.name:
-                candidates[candidates.index(known)] = person
-    return candidates
+            known = candidates.get(person.address.casefold())
+            if known is None or (not known.name and person.name):
+                candidates[person.address.casefold()] = person
+    return list(candidates.values())
 
 
 def _name_on_line_above(lines: list[str], person: Person) -> str:
@@ -728,11 +734,12 @@ def prose_people(line: str) -> list[Person]:
     "Jane Doe [mailto:jane@x]" → Jane Doe; a bare "jane@x" or "mailto:jane@x" → no name.
     """
     people = []
-    for match in ADDRESS_RE.finditer(line):
-        address = people_in(match.group())[0].address
+    for match in find_addresses(line):
+        address = normalize_address(match.group())
         if people and people[-1].same_address(address):
             continue  # "Jane <jane@x<mailto:jane@x>>"
-        before = re.sub(r"(?i)mailto:\s*$", "", line[: match.start()]).rstrip()
+        # A name is a few words: the 200 characters before the address are enough.
+        before = re.sub(r"(?i)mailto:\s*$", "", line[max(0, match.start() - 200) : match.start()]).rstrip()
         name = ""
         if before.endswith(("<", "[", "(")):
             name = name_before(before[:-1])
@@ -820,7 +827,7 @@ def _context(lines: list[str], labelled: _Labelled, parties: list[Person]) -> st
 
 def _only_names(line: str) -> bool:
     """A line that carries an address and hardly anything else ("Jane <jane@x>")."""
-    if not ADDRESS_RE.search(line):
+    if not find_addresses(line, 1):
         return False
     words = re.findall(r"\w+", scrub_addresses(line, []))
     return len(words) <= 3
@@ -835,17 +842,24 @@ def scrub_addresses(text: str, parties: list[Person]) -> str:
     """
     names = {p.address.casefold(): p.name for p in parties if p.name}
     addr = ADDRESS_RE.pattern
+    if find_addresses(text, 1):  # else none of the patterns below can match: skip their cost
+        text = _scrub_found(text, names, addr)
+    text = re.sub(r"\(\s*\)", "", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _scrub_found(text: str, names: dict[str, str], addr: str) -> str:
+    # The leading blanks are matched from the start of their run only ((?<!\s)): tried
+    # at every blank of a long run, they cost the square of its length.
 
     def bare(match: re.Match) -> str:
         address = match.group(2)
         name = names.get(address.casefold()) or name_from_address(address)
         return f"{match.group(1)}{name}" if name else ""
 
-    text = re.sub(rf"[ \t]*[<\[]\s*(?:mailto:)?\s*{addr}\s*[>\]]", "", text, flags=re.I)
-    text = re.sub(rf"(?:mailto:)?{addr}\s*\(([^()]*)\)", r"\1", text, flags=re.I)
-    text = re.sub(rf"(\s*)(?:mailto:)?({addr})", bare, text, flags=re.I)
-    text = re.sub(r"\(\s*\)", "", text)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    text = re.sub(rf"(?<![ \t])[ \t]*[<\[]\s*+(?:mailto:)?\s*+{addr}\s*+[>\]]", "", text, flags=re.I)
+    text = re.sub(rf"(?:mailto:)?{addr}\s*+\(([^()]*)\)", r"\1", text, flags=re.I)
+    return re.sub(rf"(?<!\s)(\s*)(?:mailto:)?({addr})", bare, text, flags=re.I)
 
 
 def name_from_address(address: str) -> str:
@@ -904,10 +918,10 @@ def _one_line_request(lines: list[str]) -> tuple[Person, Person, int] | None:
         if first not in _VERBS and not _MEET_RE.search(fold(line)):
             continue
         people = prose_people(line)
-        distinct = []
+        distinct: dict[str, Person] = {}
         for person in people:
-            if not any(p.same_address(person.address) for p in distinct):
-                distinct.append(person)
+            distinct.setdefault(person.address.casefold(), person)
+        distinct = list(distinct.values())
         if len(distinct) >= 2:
             return distinct[0], distinct[1], row
     return None
@@ -920,6 +934,7 @@ def _assemble(letter: Letter, *, requester, target, context, subject, forwarded_
     for person in (requester, target):
         if not is_valid_address(person.address):
             return IntakeError("invalid_address", detail=person.address, lang=lang)
+    requester, target = _ascii(requester), _ascii(target)
     if requester.same_address(target.address):
         return IntakeError("same_person", detail=target.address, lang=lang)
     for person in (requester, target):
@@ -945,12 +960,28 @@ def is_valid_address(address: str) -> bool:
 
     `test_environment=True` admits the reserved `.test` domain that test suites and
     staging setups use, without touching the library's module-wide settings.
+    `allow_smtputf8=False` refuses a local part that is not ASCII ("jöhn@…"): the
+    broker writes without SMTPUTF8, so it could not write to that address.
     """
     try:
-        validate_email(address, check_deliverability=False, test_environment=True)
+        validate_email(address, check_deliverability=False, test_environment=True, allow_smtputf8=False)
     except (EmailNotValidError, ValueError, TypeError):
         return False
     return True
+
+
+def _ascii(person: Person) -> Person:
+    """The person with an international domain written as the mail system writes it
+    ("anne@exämple.fr" → "anne@xn--exmple-cua.fr"): the form headers and envelopes take."""
+    if person.address.isascii():
+        return person
+    try:
+        info = validate_email(person.address, check_deliverability=False, test_environment=True,
+                              allow_smtputf8=False)
+    except (EmailNotValidError, ValueError, TypeError):
+        return person
+    local = split_address(person.address)[0]
+    return Person(name=person.name, address=f"{local}@{info.ascii_domain}")
 
 
 def _common_words() -> dict[str, set[str]]:

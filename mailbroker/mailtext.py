@@ -10,6 +10,17 @@ Two halves live here, both pure and forgiving:
   wrote:" attribution, the "-- " signature, the phone footer). Intake uses them to find
   the forwarded message; replies uses them to find what the person just wrote. The
   words of these landmarks come from `lexicon`, in every language it knows.
+
+Anyone can send the broker anything, so reading is bounded: `parse` reads at most the
+first 512 KiB, 20,000 lines and 256 MIME parts of a message and 1,000 lines of its
+header, and empties parts nested deeper than 16 levels; a header value is read up to
+8 KiB; a text part up to 64 Ki characters and 1,000 lines (an HTML part up to 64 Ki
+characters once its <head>, styles, scripts and comments are left out); at most 100
+addresses are taken from one header or line. See MAX_* below: the words the broker
+reads come first in every message it must understand, and with these caps no message
+takes more than a few hundred milliseconds to read (tests/unit/test_injection.py).
+What the readers return holds no control character but tab and line end, nor any
+bidirectional override.
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ from __future__ import annotations
 import email
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from email import policy
 from email.header import decode_header, make_header
@@ -26,9 +38,24 @@ from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from . import lexicon
-from .model import Person
+from .model import Person, same_address
 
 # --- Parsing --------------------------------------------------------------------------------
+
+# What the readers look at, at most. Mail from anyone reaches the broker, so reading one
+# message must cost little whatever it holds: these caps keep the worst message under a
+# few hundred milliseconds (tests/unit/test_injection.py measures it). Each is far above
+# what a person's message needs: the words the broker reads (a referrer's note, the
+# forwarded header, a party's answer, a server's notice) come first.
+MAX_MESSAGE_BYTES = 512 * 1024  # of the raw message; attachments further down are not read
+MAX_LINES = 20_000  # of the raw message (short lines cost the parser more than bytes)
+MAX_HEADER_LINES = 1_000  # of the top header section, folded lines included
+MAX_PARTS = 256  # MIME parts: lines that open one ("--boundary", "Content-Type:")
+MAX_DEPTH = 16  # levels of nested parts (multipart, message/rfc822) the readers enter
+MAX_HEADER_CHARS = 8 * 1024  # of one header value
+MAX_TEXT_CHARS = 64 * 1024  # of the text of one part, decoded
+MAX_TEXT_LINES = 1_000  # of the text of one part
+MAX_HTML_CHARS = 64 * 1024  # of an HTML part (its hidden parts left out) turned into text
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -37,18 +64,72 @@ def parse(raw: bytes) -> EmailMessage:
     The modern policy gives decoded headers and `get_content`; when it chokes, the
     compat32 parser (which accepts nearly anything) is tried, and as a last resort the
     bytes become the plain-text body of an empty message, so there is always something
-    to read, log and quarantine.
+    to read, log and quarantine. Only the head of a huge message is read (see the caps
+    above: `bounded`), and parts nested deeper than MAX_DEPTH are emptied (`_prune`).
+    Line ends become LF, as every reader expects.
     """
     if not isinstance(raw, (bytes, bytearray)):
         raw = str(raw).encode("utf-8", "surrogateescape")
+    raw = bounded(bytes(raw))
     for pol in (policy.default, policy.compat32):
         try:
-            return email.message_from_bytes(bytes(raw), _class=EmailMessage, policy=pol)
-        except Exception:  # noqa: BLE001 - any parser failure: try the next, laxer one
+            msg = email.message_from_bytes(raw, _class=EmailMessage, policy=pol)
+            _prune(msg)
+            _TEXTS[msg] = None
+            return msg
+        except Exception:  # noqa: BLE001 - any parser failure (RecursionError too): try the next, laxer one
             continue
     msg = EmailMessage()
-    msg.set_content(bytes(raw).decode("latin-1"))
+    msg.set_content(raw[:MAX_TEXT_CHARS].decode("latin-1"))
     return msg
+
+
+_PART_MARK = re.compile(rb"(?im)^(?:--|content-type[ \t]*:)")
+_HEADER_END = re.compile(rb"\n\n")
+
+
+def bounded(raw: bytes) -> bytes:
+    """The head of a message that the readers look at: LF line ends, at most
+    MAX_HEADER_LINES lines of top header section (the lines beyond are dropped, the
+    body is kept), then at most MAX_MESSAGE_BYTES, MAX_LINES lines and MAX_PARTS parts."""
+    raw = raw.replace(b"\r\n", b"\n")
+    cut = _nth(raw, b"\n", MAX_HEADER_LINES)
+    if cut >= 0 and not _HEADER_END.search(raw, 0, cut + 2) and not raw.startswith(b"\n"):
+        end = _HEADER_END.search(raw, cut)
+        raw = raw[: cut + 1] + (raw[end.start() + 1 :] if end else b"")
+    raw = raw[:MAX_MESSAGE_BYTES]
+    end = _nth(raw, b"\n", MAX_LINES)
+    if end >= 0:
+        raw = raw[: end + 1]
+    for count, mark in enumerate(_PART_MARK.finditer(raw)):
+        if count == MAX_PARTS:
+            raw = raw[: mark.start()]
+            break
+    return raw
+
+
+def _nth(data: bytes, needle: bytes, n: int) -> int:
+    """Where the n-th `needle` is in `data`, or -1."""
+    at = -1
+    for _ in range(n):
+        at = data.find(needle, at + 1)
+        if at < 0:
+            return -1
+    return at
+
+
+def _prune(msg: Message) -> None:
+    """Empty the parts nested deeper than MAX_DEPTH: no reader goes further."""
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            continue
+        if depth >= MAX_DEPTH:
+            part.set_payload([])
+            continue
+        stack.extend((sub, depth + 1) for sub in payload if isinstance(sub, Message))
 
 
 def header_values(msg: Message, name: str) -> list[str]:
@@ -56,13 +137,25 @@ def header_values(msg: Message, name: str) -> list[str]:
 
     The default policy parses a header when it is read, and a malformed one (an
     unbalanced quote in an address, a broken encoded word) can raise at that moment.
-    Then the raw value is decoded by hand instead.
+    Then the raw value is decoded by hand instead. A value longer than
+    MAX_HEADER_CHARS is cut there first: the header parsers are slow on long values.
     """
     try:
-        return [str(v) for v in (msg.get_all(name) or [])]
-    except Exception:  # noqa: BLE001 - fall back to the raw value below
-        pass
-    return raw_header_values(msg, name)
+        items = list(msg.raw_items()) if hasattr(msg, "raw_items") else list(msg.items())
+    except Exception:  # noqa: BLE001
+        return []
+    wanted = name.lower()
+    values = []
+    for key, value in items:
+        if key.lower() != wanted:
+            continue
+        value = value if isinstance(value, str) else str(value)
+        value = value[:MAX_HEADER_CHARS]
+        try:
+            values.append(str(msg.policy.header_fetch_parse(key, value)))
+        except Exception:  # noqa: BLE001 - decode by hand below
+            values.append(_decode_raw_header(value))
+    return values
 
 
 def raw_header_values(msg: Message, name: str) -> list[str]:
@@ -71,7 +164,7 @@ def raw_header_values(msg: Message, name: str) -> list[str]:
         items = list(msg.raw_items()) if hasattr(msg, "raw_items") else list(msg.items())
     except Exception:  # noqa: BLE001
         return []
-    return [_decode_raw_header(str(value)) for key, value in items if key.lower() == name.lower()]
+    return [_decode_raw_header(str(value)[:MAX_HEADER_CHARS]) for key, value in items if key.lower() == name.lower()]
 
 
 def header_text(msg: Message, name: str) -> str:
@@ -93,13 +186,46 @@ def _decode_raw_header(value: str) -> str:
 
 # An address as people write it: no quote at the edges of the local part (so that
 # "'jane@x.test'" gives jane@x.test), a dotted domain. Unicode letters are allowed.
-_LOCAL = r"[\w!#$%&*+/=?^`{|}~-](?:[\w.!#$%&'*+/=?^`{|}~-]*[\w!#$%&*+/=?^`{|}~-])?"
-_DOMAIN = r"(?:[\w](?:[\w-]*[\w])?\.)+[\w](?:[\w-]*[\w])?"
+# The lengths are bounded (a local part of at most 80 characters, labels of at most 63,
+# at most 20 of them) so that a search costs a bounded amount at each position: with
+# `*` a line of 8,000 "{" took 0.6 s, 32,000 took 9 s.
+_LOCAL = r"[\w!#$%&*+/=?^`{|}~-](?:[\w.!#$%&'*+/=?^`{|}~-]{0,78}[\w!#$%&*+/=?^`{|}~-])?"
+_LABEL = r"[\w](?:[\w-]{0,61}[\w])?"
+_DOMAIN = rf"(?:{_LABEL}\.){{1,20}}{_LABEL}"
 ADDRESS_RE = re.compile(rf"(?<![\w.+-]){_LOCAL}@{_DOMAIN}")
+
+MAX_ADDRESSES = 100  # addresses read from one header value or one line of text
+_ADDRESS_START = re.compile(r"(?<![\w.+-])[\w!#$%&*+/=?^`{|}~-]")
+_LOCAL_RUN = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]*")
+
+
+def find_addresses(text: str, limit: int = MAX_ADDRESSES) -> list[re.Match[str]]:
+    """What `ADDRESS_RE.finditer(text)` finds (its first `limit` matches), looked for
+    only around each "@": the regex tried at every position of a long run of characters
+    allowed in a local part costs 80 steps each, this costs a few per "@". At most
+    10 × `limit` "@" are looked at."""
+    found: list[re.Match[str]] = []
+    end = 0
+    at = text.find("@")
+    tries = 0
+    while at >= 0 and len(found) < limit and tries < 10 * limit:
+        tries += 1
+        low = max(end, at - 80)
+        run = _LOCAL_RUN.match(text[low:at][::-1]).end()
+        start = _ADDRESS_START.search(text, at - run, at) if run else None
+        match = ADDRESS_RE.match(text, start.start()) if start else None
+        if match is not None and match.end() > at:
+            found.append(match)
+            end = match.end()
+            at = text.find("@", end)
+        else:
+            at = text.find("@", at + 1)
+    return found
+
 
 _SEPARATORS_BETWEEN = re.compile(r"[,;]")
 _NAME_JUNK = " \t\r\n\"'<>[](){}«»“”‘’`,;:*"
-_TRAILING_NAME = re.compile(r"^\s*[>\]]*\s*\(([^()@<>\n]{1,80})\)")
+_TRAILING_NAME = re.compile(r"^\s*+[>\]]*+\s*+\(([^()@<>\n]{1,80})\)")  # possessive: no cost squared on blanks
 
 
 def normalize_address(address: str) -> str:
@@ -124,9 +250,11 @@ def people_in(text: str) -> list[Person]:
     """
     people: list[Person] = []
     prev_end = 0
-    for match in ADDRESS_RE.finditer(text):
+    for match in find_addresses(text):
         address = normalize_address(match.group())
         between = text[prev_end : match.start()]
+        if _in_name(text, match, between):
+            continue  # part of the display name of the address that follows
         prev_end = match.end()
         if people and people[-1].same_address(address) and not _SEPARATORS_BETWEEN.search(between):
             continue  # a mailto: copy of the same address
@@ -137,6 +265,25 @@ def people_in(text: str) -> list[Person]:
             prev_end = match.end() + trailing.end()
         people.append(Person(name=name, address=address))
     return people
+
+
+_NEXT_BRACKETED = re.compile(r"[^,;<>@\n]{0,200}<\s*(?:mailto:)?\s*")
+
+
+def _in_name(text: str, match: re.Match[str], between: str) -> bool:
+    """Whether an address is written inside a display name: within its quotes
+    (`"Alice alice@old.example" <alice@x>`), or before the bracketed address the name
+    belongs to, in the same entry (`Bcc: eve@y X <alice@x>`). A name is anyone's to
+    write: an address in it must not become a person."""
+    if between.count('"') % 2:
+        return True
+    if text[max(0, match.start() - 1) : match.start()] in ("<", ":"):
+        return False
+    bracket = _NEXT_BRACKETED.match(text, match.end())
+    if bracket is None:
+        return False
+    following = ADDRESS_RE.match(text, bracket.end())
+    return following is not None and not same_address(following.group(), match.group())
 
 
 def clean_name(text: str) -> str:
@@ -159,9 +306,19 @@ def header_addresses(msg: Message, name: str) -> list[Person]:
 
 
 def sender(msg: Message) -> Person | None:
-    """The author of a message: the first address of its From header."""
+    """The author of a message: the address of its From header, or None.
+
+    None too when the author is ambiguous (two From headers, or one naming several
+    addresses: which one wrote it is anyone's guess, and a forger would add the one the
+    broker trusts), and when the broker could not write back to the address (a
+    non-ASCII local part needs SMTPUTF8, which the broker does not use).
+    """
     people = header_addresses(msg, "From")
-    return people[0] if people else None
+    if not people or len({p.address.casefold() for p in people}) > 1:
+        return None
+    if not split_address(people[0].address)[0].isascii():
+        return None
+    return people[0]
 
 
 _MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
@@ -181,6 +338,13 @@ def thread_ids(msg: Message) -> list[str]:
 # --- Body text --------------------------------------------------------------------------------
 
 
+# The text of each message `parse` returned, once read: every reader asks for it (the
+# automatic-mail checks, the bounce reader, intake or replies), and turning a large
+# HTML body into text is the costliest step of reading. Parsed messages are not changed
+# by the readers; a message built otherwise is read afresh each time.
+_TEXTS: weakref.WeakKeyDictionary[Message, str | None] = weakref.WeakKeyDictionary()
+
+
 def body_text(msg: Message) -> str:
     """The message's own readable text, normalised.
 
@@ -188,33 +352,58 @@ def body_text(msg: Message) -> str:
     text/html part turned into text. Attached messages (message/rfc822) are not
     entered: they are someone else's text. Line ends become LF, non-breaking and
     zero-width spaces are tidied, so that every landmark can be matched on plain text.
+    Only the head of a long text is kept (`clip`).
     """
-    plain, html = None, None
+    try:
+        cached = _TEXTS.get(msg)
+    except TypeError:  # not weakly referable
+        cached = None
+    if cached is not None:
+        return cached
+    text = _body_text(msg)
+    if msg in _TEXTS:
+        _TEXTS[msg] = text
+    return text
+
+
+def _body_text(msg: Message) -> str:
+    html = None
     for part in _own_parts(msg):
         ctype = _content_type(part)
-        if ctype == "text/plain" and plain is None:
+        if ctype == "text/plain":
             text = _decoded(part)
             if text.strip():
-                plain = text
+                return normalize(clip(text))
         elif ctype == "text/html" and html is None:
-            html = _decoded(part)
-    if plain is not None:
-        return normalize(plain)
+            html = part
     if html is not None:
-        return html_to_text(html)
+        return html_to_text(_decoded(html))
     return ""
 
 
-def _own_parts(part: Message):
+def clip(text: str, chars: int = MAX_TEXT_CHARS, lines: int = MAX_TEXT_LINES) -> str:
+    """The head of a text: at most `chars` characters and `lines` lines."""
+    text = text[:chars]
+    at = -1
+    for _ in range(lines):
+        at = text.find("\n", at + 1)
+        if at < 0:
+            return text
+    return text[:at]
+
+
+def _own_parts(part: Message, depth: int = 0):
     """Leaf parts of a message's own body, in order, skipping attachments."""
     try:
         payload = part.get_payload()
     except Exception:  # noqa: BLE001
         return
     if part.is_multipart() and isinstance(payload, list):
+        if depth >= MAX_DEPTH:
+            return
         for sub in payload:
             if isinstance(sub, Message) and not _is_attachment(sub):
-                yield from _own_parts(sub)
+                yield from _own_parts(sub, depth + 1)
     elif not _content_type(part).startswith("message/"):
         yield part
 
@@ -280,6 +469,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 # Spaces that look like nothing and break matching: zero-width, joiners, byte order mark.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# And the bidirectional controls, which make text show other than it reads ("\u202e"
+# reverses what follows): never part of a word.
+_INVISIBLE.update(dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None))
+# And the control characters but tab and line end (NUL, escape sequences that recolour
+# a terminal, C1 codes): no person writes them, and what the readers return is logged
+# and quoted to others.
+_INVISIBLE.update(dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)], None))
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u3000"), " ")
 
 
@@ -300,6 +496,9 @@ _BLOCK_TAGS = frozenset(
     "thead tfoot tr ul".split()
 )
 _HIDDEN_TAGS = frozenset("script style head title template noscript xml".split())
+_BLANKS = re.compile(r"[ \t\r\n\f]+")
+_MAX_OPEN_LINKS = 64  # <a> tags open at once that are followed
+_MAX_QUOTE_DEPTH = 32  # "> " marks written before a line, at most
 
 
 class _TextWriter(HTMLParser):
@@ -343,6 +542,8 @@ class _TextWriter(HTMLParser):
             self.write(" ")
         elif tag == "a":
             href = (dict(attrs).get("href") or "").strip()
+            if len(self.links) >= _MAX_OPEN_LINKS:  # unclosed links by the thousand: hostile
+                return
             if href.lower().startswith("mailto:"):
                 address = unquote(href[7:].split("?")[0]).strip()
                 self.links.append((address, len(self.parts)))
@@ -380,7 +581,7 @@ class _TextWriter(HTMLParser):
                     self.end_line(hard=True)
                 self.write(line)
         else:
-            self.write(re.sub(r"[ \t\r\n\f]+", " ", data))
+            self.write(_BLANKS.sub(" ", data))
 
     def write(self, text):
         if not self.parts:
@@ -393,25 +594,58 @@ class _TextWriter(HTMLParser):
         line = "".join(self.parts).strip(" \t")
         if line or hard:
             depth = self.line_depth if line else self.depth
-            self.lines.append(("> " * depth + line).rstrip())
+            self.lines.append(("> " * min(depth, _MAX_QUOTE_DEPTH) + line).rstrip())
         self.parts = []
         # An open mailto: link continues on the new line: its text starts afresh.
-        self.links = [(link[0], 0) if link else None for link in self.links]
+        if any(self.links):
+            self.links = [(link[0], 0) if link else None for link in self.links]
 
     def text(self) -> str:
         self.end_line()
         return "\n".join(self.lines)
 
 
+_HIDDEN_START = re.compile(r"<(style|script|head|title|template|noscript)\b|<!--", re.I)
+_STRAY_LT = re.compile(r"<(?![A-Za-z/!?])")
+
+
+def _lean_html(html: str) -> str:
+    """The HTML without what is never shown (comments, <head>, <style>, <script>…),
+    and with every "<" that opens no tag written "&lt;": html.parser reads such a "<"
+    on its own, one call per character. Linear, so that the cap on what is parsed
+    (MAX_HTML_CHARS) keeps what a person wrote even below a large <style>."""
+    kept, at = [], 0
+    lowered = None
+    while True:
+        match = _HIDDEN_START.search(html, at)
+        if match is None:
+            kept.append(html[at:])
+            break
+        kept.append(html[at : match.start()])
+        if lowered is None:
+            lowered = html.lower()
+        closing = "-->" if match.group(1) is None else f"</{match.group(1).lower()}"
+        end = lowered.find(closing, match.end())
+        if end < 0:
+            break
+        at = end + len(closing)
+        if closing != "-->":
+            at = html.find(">", at) + 1 or len(html)
+    return _STRAY_LT.sub("&lt;", "".join(kept))
+
+
+@lru_cache(maxsize=16)
 def html_to_text(html: str) -> str:
-    """The readable text of an HTML body (see `_TextWriter`), normalised."""
+    """The readable text of an HTML body (see `_TextWriter`), normalised; only its
+    first MAX_HTML_CHARS characters are read. Remembered for the last few bodies: the
+    same part is read by several readers."""
     writer = _TextWriter()
     try:
-        writer.feed(html)
+        writer.feed(_lean_html(html)[:MAX_HTML_CHARS])
         writer.close()
     except Exception:  # noqa: BLE001 - html.parser is lenient; keep what was read
         pass
-    return normalize(writer.text())
+    return normalize(clip(writer.text()))
 
 
 # --- Folding, for matching words whatever their case and accents ------------------------------
@@ -427,18 +661,32 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+class _FoldTable(dict):
+    """`_fold_char` for `str.translate`, filled as characters are met: the text is then
+    folded at the speed of a table lookup per character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, one kind of apostrophe: "Transféré" → "transfere"."""
     if text.isascii():
         return text.replace("`", "'").casefold()
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def fold_with_positions(text: str) -> tuple[str, list[int]]:
     """`fold(text)`, and for each folded character the index it came from in `text`."""
+    if text.isascii():
+        return fold(text), list(range(len(text)))
     out, positions = [], []
     for i, ch in enumerate(text):
-        folded = _fold_char(ch)
+        folded = _FOLD_TABLE[ord(ch)]
         out.append(folded)
         positions.extend([i] * len(folded))
     return "".join(out), positions
@@ -488,6 +736,8 @@ _SEPARATORS = sorted(
 )
 _OPENERS = _index("quote_openers")
 _VERBS = sorted(_index("quote_verbs"), key=len, reverse=True)
+# Any of them as a whole word: one search instead of one per verb.
+_VERB_INSIDE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(verb) for verb in _VERBS) + r")(?!\w)")
 _FOOTERS = tuple(_index("mobile_footers"))
 FORWARD_PREFIXES = _index("forward_prefixes")
 REPLY_PREFIXES = _index("reply_prefixes")
@@ -548,7 +798,8 @@ def separator(text: str) -> Separator | None:
     return None
 
 
-_FIELD_RE = re.compile(r"^\s*[*_]*([^:：\n]{1,30}?)[*_\s]*[:：][ \t*_]*(.*)$")
+# Possessive (*+): tried on a line of blanks, the plain quantifiers cost its length squared.
+_FIELD_RE = re.compile(r"^\s*+[*_]*+([^:：\n]{1,30}?)[*_\s]*+[:：][ \t*_]*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -692,7 +943,7 @@ def _is_attribution(line: str, *, first: str | None) -> bool:
     verb_last = any(_ends_with_word(body, verb) for verb in _VERBS)
     # Many languages put the verb mid-line: "Am 28/10/2021 schrieb Jane <jane@x>:",
     # "Jane <jane@x> kirjoitti 28/10/2021 12.46:".
-    verb_inside = verb_last or any(_has_word(body, verb) for verb in _VERBS)
+    verb_inside = verb_last or _VERB_INSIDE.search(body) is not None
     leading_date = bool(_LEADING_DATE.match(body))
     if first is not None:
         # The first line must open an attribution, so that the last line of a reply
@@ -787,8 +1038,7 @@ def without_signature(lines: list[str], says=None) -> list[str]:
     seen_text = False
     for i, line in enumerate(lines):
         if seen_text and _is_courtesy(line, _CLOSINGS, opening=False):
-            rest = [other.strip() for other in lines[i + 1 :]]
-            following = next((other for other in rest if other), "")
+            following = next((other.strip() for other in lines[i + 1 :] if other.strip()), "")
             if not following or (is_name_line(following) and not (says and says(following))):
                 return lines[:i]
         if line.strip():
@@ -858,7 +1108,7 @@ def _is_courtesy(line: str, phrases: set[str], *, opening: bool) -> bool:
 
 # --- Subjects --------------------------------------------------------------------------------------
 
-_PREFIX_RE = re.compile(r"^\s*(?:\[[^\]]{0,60}\]\s*)*([^\s:：\[\]]{1,12})\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*")
+_PREFIX_RE = re.compile(r"^\s*+(?:\[[^\]]{0,60}\]\s*+)*+([^\s:：\[\]]{1,12})\s*+(?:\[\d+\]|\(\d+\))?\s*+[:：]\s*")
 
 
 def subject_prefixes(subject: str) -> list[str]:

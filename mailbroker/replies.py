@@ -255,13 +255,34 @@ _MASK = "\x00"  # stands for a figure of speech, so that its words match nothing
 
 
 def _matches(words: list[str], phrases) -> list[tuple[int, int]]:
-    spans = []
-    for phrase in phrases:
-        size = len(phrase)
-        for start in range(len(words) - size + 1):
-            if tuple(words[start : start + size]) == phrase:
-                spans.append((start, start + size))
-    return spans
+    """The spans of `words` that are one of `phrases`, phrase by phrase in their order
+    (longest first), each from left to right. Only the phrases whose first word is at
+    a position are tried there: a long sentence costs its length, not its length times
+    the size of the lexicon."""
+    by_first = _first_words(phrases)
+    found = []
+    for start, word in enumerate(words):
+        for order, phrase in by_first.get(word, ()):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                found.append((order, start, start + len(phrase)))
+    found.sort()
+    return [(start, end) for _, start, end in found]
+
+
+_FIRST_WORDS: dict[int, tuple[object, dict[str, list[tuple[int, tuple[str, ...]]]]]] = {}
+
+
+def _first_words(phrases) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """The phrases by their first word, with their rank; built once per table."""
+    known = _FIRST_WORDS.get(id(phrases))
+    if known is None or known[0] is not phrases:
+        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, phrase in enumerate(phrases):
+            if phrase:
+                index.setdefault(phrase[0], []).append((order, phrase))
+        known = (phrases, index)
+        _FIRST_WORDS[id(phrases)] = known
+    return known[1]
 
 
 def _overlaps(span, others) -> bool:
