@@ -130,8 +130,7 @@ class Engine:
         envelope sender (VERP) or by the Message-ID of the message that bounced. A
         permanent failure ends the referral; a temporary one only waits."""
         if thread is None and bounce.original_message_id:
-            found = self.store.by_sent_message(bounce.original_message_id)
-            thread = (found[0], (self._by_token(found[1]) or (found[0], None))[1]) if found else None
+            thread = self._by_sent_message(bounce.original_message_id)
         failed = ", ".join(f.recipient for f in bounce.failures)
         if thread is None:
             return None, Fate(QUARANTINE, f"bounce for a message the broker does not know ({failed})")
@@ -154,11 +153,18 @@ class Engine:
             if found:
                 return found
         for message_id in mailtext.thread_ids(msg):
-            found = self.store.by_sent_message(message_id)
+            found = self._by_sent_message(message_id)
             if found:
-                ref, token = found
-                return self._by_token(token) or (ref, None)
+                return found
         return None
+
+    def _by_sent_message(self, message_id: str) -> tuple[str, Role | str | None] | None:
+        """The referral of a message the broker sent, and whom its reply address was for."""
+        found = self.store.by_sent_message(message_id)
+        if found is None:
+            return None
+        ref, token = found
+        return self._by_token(token) or (ref, None)
 
     def _by_token(self, token: str) -> tuple[str, Role | str] | None:
         if not token:
