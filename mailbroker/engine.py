@@ -318,7 +318,11 @@ class Engine:
                         out.template, out.ref or "-")
             return
         out = kept
-        message = compose(out, self.identity, now)
+        try:
+            message = compose(out, self.identity, now)
+        except ValueError as error:  # an address no mail server would take: skip, don't retry forever
+            log.error("cannot write %s for %s: %s", out.template, out.ref or "-", error)
+            return
         recipients = [p.address for p in out.to + out.cc]
         # VERP: a bounce of a message to a party comes back to that party's token.
         self.store.enqueue(ref=out.ref, template=out.template, message_id=message["Message-ID"],

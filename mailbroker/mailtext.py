@@ -963,10 +963,6 @@ def _ends_with_word(text: str, word: str) -> bool:
     return text.endswith(word) and (len(text) == len(word) or not text[-len(word) - 1].isalnum())
 
 
-def _has_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
-
-
 def is_signature_marker(text: str) -> bool:
     """The "-- " line above a signature (also "--", as many clients trim the space)."""
     return text.rstrip("\n") in ("-- ", "--")

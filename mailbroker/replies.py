@@ -389,9 +389,11 @@ def _asks(sentence: str) -> bool:
 def _openings(words: list[str], starts: set[int]) -> set[int]:
     """Where a clause's own words begin, after greetings and interjections."""
     openings = set()
+    by_first = _first_words(_LEAD_PHRASES)
     for start in starts:
         while True:
-            lead = next((p for p in _LEAD_PHRASES if tuple(words[start : start + len(p)]) == p), None)
+            candidates = by_first.get(words[start], ()) if start < len(words) else ()
+            lead = next((p for _, p in candidates if tuple(words[start : start + len(p)]) == p), None)
             if lead is None:
                 break
             start += len(lead)
