@@ -48,7 +48,7 @@ from functools import lru_cache
 
 from . import lexicon
 from .automatic import automatic_reason, is_bounce
-from .mailtext import ADDRESS_RE, clip, decode_bytes, find_addresses, fold, header_values, html_to_text, normalize, parse
+from .mailtext import ADDRESS_RE, clip, content_type, decode_bytes, find_addresses, fold, header_values, html_to_text, normalize, parse
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def _without_leading_blank(msg: Message) -> Message:
 
 def _report_type(msg: Message) -> str:
     try:
-        if msg.get_content_type() != "multipart/report":
+        if msg.getcontent_type() != "multipart/report":
             return ""
         return str(msg.get_param("report-type") or "").strip().lower()
     except Exception:  # noqa: BLE001
@@ -278,7 +278,7 @@ def _walk(part: Message, depth: int = 0):
     if depth > 20:
         return
     part = _repaired(part)
-    ctype = _content_type(part)
+    ctype = content_type(part)
     if ctype in _STATUS_TYPES:
         yield part, "status"
         return
@@ -304,13 +304,6 @@ def _walk(part: Message, depth: int = 0):
         yield part, "text/plain"
 
 
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:  # noqa: BLE001
-        return "text/plain"
-
-
 def _part_text(part: Message) -> str:
     """The decoded text of a part; for a parsed message/* part, its header blocks as text."""
     try:
@@ -319,7 +312,7 @@ def _part_text(part: Message) -> str:
         return ""
     if isinstance(payload, list):
         blocks = [_headers_text(sub) for sub in payload if isinstance(sub, Message)]
-        if _content_type(part) in _STATUS_TYPES:
+        if content_type(part) in _STATUS_TYPES:
             return "\n\n".join(blocks)
         return blocks[0] if blocks else ""  # a returned message: its headers are enough
     try:
@@ -376,7 +369,7 @@ def _repaired(msg: Message) -> Message:
     boundary = max(set(found), key=found.count)
     try:
         repaired = email.message_from_string(
-            f'Content-Type: {_content_type(msg)}; boundary="{boundary}"\n\n{body}', policy=compat32
+            f'Content-Type: {content_type(msg)}; boundary="{boundary}"\n\n{body}', policy=compat32
         )
     except Exception:  # noqa: BLE001
         return msg

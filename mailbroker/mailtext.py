@@ -369,7 +369,7 @@ def body_text(msg: Message) -> str:
 def _body_text(msg: Message) -> str:
     html = None
     for part in _own_parts(msg):
-        ctype = _content_type(part)
+        ctype = content_type(part)
         if ctype == "text/plain":
             text = _decoded(part)
             if text.strip():
@@ -404,12 +404,12 @@ def _own_parts(part: Message, depth: int = 0):
         for sub in payload:
             if isinstance(sub, Message) and not _is_attachment(sub):
                 yield from _own_parts(sub, depth + 1)
-    elif not _content_type(part).startswith("message/"):
+    elif not content_type(part).startswith("message/"):
         yield part
 
 
 def _is_attachment(part: Message) -> bool:
-    if _content_type(part).startswith("message/"):
+    if content_type(part).startswith("message/"):
         return True
     try:
         if part.get_content_disposition() == "attachment":
@@ -420,7 +420,8 @@ def _is_attachment(part: Message) -> bool:
         return False
 
 
-def _content_type(part: Message) -> str:
+def content_type(part: Message) -> str:
+    """The part's content type, or text/plain when its header cannot be read."""
     try:
         return part.get_content_type()
     except Exception:  # noqa: BLE001
