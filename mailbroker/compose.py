@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -17,7 +18,7 @@ from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -57,7 +58,10 @@ class Identity:
 
 
 def new_message_id(identity: Identity) -> str:
-    return make_msgid(domain=identity.domain)
+    """A fresh Message-ID. From the secrets module, not `email.utils.make_msgid`: that one
+    draws on the global `random` state, which anything in the process may seed (two
+    messages then share an id), and it shows the host name and process id."""
+    return f"<{secrets.token_hex(16)}@{identity.domain}>"
 
 
 # How a party is named to the other when the referrer gave no name: never by address.

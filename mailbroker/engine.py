@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -92,12 +93,23 @@ class Engine:
             except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
                 log.exception("could not handle message %s", mailtext.header_text(msg, "Message-ID"))
                 decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
+        try:
+            self._record(digest, msg, decision, fate)
+        except sqlite3.OperationalError:
+            raise  # the disk or the database, not this message: the daemon retries it later
+        except Exception as error:  # noqa: BLE001 - a decision that cannot be stored is not applied at all
+            log.exception("could not apply the decision for message %s", mailtext.header_text(msg, "Message-ID"))
+            fate = Fate(QUARANTINE, f"could not be recorded: {type(error).__name__}: {error}")
+            self._record(digest, msg, None, fate)
+        return fate
+
+    def _record(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
+        """The decision and the message's fate in one transaction: both or neither."""
         with self.store.transaction():
             if decision is not None:
                 self._apply(decision)
             self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
                                  self.clock())
-        return fate
 
     def _route(self, msg: EmailMessage) -> tuple[Decision | None, Fate]:
         """Which kind of message this is decides who reads it. Automatic mail is never

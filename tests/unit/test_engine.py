@@ -183,6 +183,31 @@ def test_an_unreadable_message_is_quarantined(engine, monkeypatch):
     assert fate.folder == QUARANTINE and "RuntimeError" in fate.reason
 
 
+def test_a_decision_that_cannot_be_stored_is_not_applied_and_the_message_is_set_aside(engine, monkeypatch):
+    from mailbroker import engine as engine_module
+
+    # Two consent requests with one Message-ID: the outbox's UNIQUE constraint refuses the second.
+    monkeypatch.setattr(engine_module, "new_message_id", lambda identity: "<same@example.test>")
+    raw = bytes(request())
+    fate = engine.handle(raw)
+    assert fate.folder == QUARANTINE and "IntegrityError" in fate.reason
+    assert outbox(engine) == [] and engine.store.referrals() == []
+    assert engine.handle(raw).reason == "already handled"
+
+
+def test_message_ids_stay_unique_whatever_seeds_the_random_module():
+    import random
+
+    from mailbroker.compose import new_message_id
+
+    identity = Identity(mt.BROKER, "Introductions")
+    ids = set()
+    for _ in range(50):
+        random.seed(0)
+        ids.add(new_message_id(identity))
+    assert len(ids) == 50 and all(i.endswith("@example.test>") for i in ids)
+
+
 def test_referrer_replying_to_an_acknowledgement_is_filed_quietly(engine):
     engine.handle(bytes(request()))
     ack = next(m for r, m in outbox(engine) if r == (mt.REFERRER,))
