@@ -1,7 +1,7 @@
 """Outgoing (what to say) -> EmailMessage (bytes on the wire), through Jinja2 templates.
 
 Each template is `templates/<lang>/<name>.txt`: a first line `Subject: …`, a blank line,
-then the body. Everything the broker sends is marked `Auto-Submitted: auto-generated`
+then the body; the HTML alternative is made from that text (see wording.py). Everything the broker sends is marked `Auto-Submitted: auto-generated`
 (RFC 3834) so that well-behaved responders do not answer it, and carries the referral's
 reference so a human can find it again.
 """
@@ -20,22 +20,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from .model import Outgoing, Person
+from .wording import LANGUAGES, Wording
 
-LANGUAGES = ("en", "fr")
-
-_environment = Environment(
-    loader=PackageLoader("mailbroker", "templates"),
-    undefined=StrictUndefined,  # a typo in a template fails the tests, not a user's mail
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    autoescape=False,  # plain text: nothing to escape, control characters are stripped below
-)
-_environment.filters["quote"] = lambda text: "\n".join("> " + line for line in str(text).splitlines())
-
+BUILT_IN = Wording()
 
 
 @dataclass(frozen=True)
@@ -71,38 +59,38 @@ _UNNAMED = {
 }
 
 
-def render(template: str, lang: str, facts: dict, identity: Identity) -> tuple[str, str]:
-    """Render one template to (subject, body)."""
+def render(template: str, lang: str, facts: dict, identity: Identity,
+           wording: Wording = BUILT_IN) -> tuple[str, str]:
+    """Render one template to (subject, plain-text body)."""
     lang = lang if lang in LANGUAGES else "en"
     facts = {**_clean(facts), "broker_name": identity.name, "broker_address": identity.address}
     if "other" in facts and not facts["other"]:
         facts["other"] = _UNNAMED[lang].format(referrer=facts.get("referrer", ""))
-    text = _environment.get_template(f"{lang}/{template}.txt").render(**facts)
-    first, _, body = text.partition("\n")
-    if not first.startswith("Subject:"):
-        raise ValueError(f"template {lang}/{template}.txt must start with a 'Subject:' line")
-    return first.removeprefix("Subject:").strip(), body.lstrip("\n")
+    return wording.text(template, lang, facts)
 
 
-def compose(out: Outgoing, identity: Identity, now: datetime) -> EmailMessage:
+def compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording = BUILT_IN, *,
+            html: bool = True) -> EmailMessage:
     """The message to send, checked: see `_checked`. Everything someone else wrote
-    (names, subjects) goes through `_header_text` before it reaches a header."""
-    msg = _compose(out, identity, now, careful=False)
-    if _checked(msg, out):
+    (names, subjects) goes through `_header_text` before it reaches a header. With
+    `html`, the plain text has an HTML alternative made from it (`Wording.html`)."""
+    msg = _compose(out, identity, now, wording, html=html, careful=False)
+    if _checked(msg, out, html):
         return msg
     # A name or subject the email package wrote in an unexpected way: send the message
     # without any name or subject someone else wrote.
-    msg = _compose(out, identity, now, careful=True)
-    if _checked(msg, out):
+    msg = _compose(out, identity, now, wording, html=html, careful=True)
+    if _checked(msg, out, html):
         return msg
     raise ValueError(f"could not compose {out.template} for {out.ref or 'no referral'} safely")
 
 
-def _compose(out: Outgoing, identity: Identity, now: datetime, *, careful: bool) -> EmailMessage:
+def _compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording, *, html: bool,
+             careful: bool) -> EmailMessage:
     facts = out.facts
     if careful:
         facts = {key: ("" if key in _NAME_FACTS else value) for key, value in facts.items()}
-    subject, body = render(out.template, out.lang, facts, identity)
+    subject, body = render(out.template, out.lang, facts, identity, wording)
     msg = EmailMessage()
     # Always the broker's own address (never a forged From:), but it may write on behalf of someone.
     from_name = "" if careful else _header_text(out.from_name, _MAX_NAME)
@@ -131,6 +119,8 @@ def _compose(out: Outgoing, identity: Identity, now: datetime, *, careful: bool)
     if out.ref:
         msg["X-Mailbroker-Ref"] = _header_text(out.ref, 40)
     msg.set_content(body)
+    if html:
+        msg.add_alternative(wording.html(body, subject=subject, lang=out.lang), subtype="html")
     return msg
 
 
@@ -229,10 +219,10 @@ def _clean(facts: dict) -> dict:
     return {key: clean(value) for key, value in facts.items()}
 
 
-def _checked(msg: EmailMessage, out: Outgoing) -> bool:
+def _checked(msg: EmailMessage, out: Outgoing, html: bool) -> bool:
     """Whether the message, written to bytes and read back, is exactly what the broker
     means to send: one From, To and Subject, only the headers it writes, no line break
-    inside a value, and the recipients it was given, no other."""
+    inside a value, the parts it writes, and the recipients it was given, no other."""
     try:
         raw = msg.as_bytes(policy=SMTP)
         back = email.message_from_bytes(raw, policy=policy.default)
@@ -247,12 +237,22 @@ def _checked(msg: EmailMessage, out: Outgoing) -> bool:
         for name, value in back.items():
             if any(ch in str(value) for ch in "\r\n\x00"):
                 return False
-        if back.get_content_type() != "text/plain" or back.is_multipart():
+        if _parts(back) != (["text/plain", "text/html"] if html else ["text/plain"]):
             return False
         return (_addresses(back, "To") == [_ascii_address(p.address) for p in out.to]
                 and _addresses(back, "Cc") == [_ascii_address(p.address) for p in out.cc])
     except Exception:  # noqa: BLE001 - a message that cannot be written or read back is not sent
         return False
+
+
+def _parts(msg: EmailMessage) -> list[str]:
+    """The content types of a message: one text/plain part, or multipart/alternative
+    with text/plain then text/html and nothing else."""
+    if not msg.is_multipart():
+        return [msg.get_content_type()]
+    if msg.get_content_type() != "multipart/alternative":
+        return [msg.get_content_type()]
+    return [part.get_content_type() if not part.is_multipart() else "multipart" for part in msg.iter_parts()]
 
 
 def _addresses(msg: EmailMessage, name: str) -> list[str]:

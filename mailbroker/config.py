@@ -4,15 +4,22 @@
 name the key path, what is wrong and how to fix it. Every model forbids unknown keys, so
 a typo is an error with a suggestion rather than a silently ignored setting.
 
-Password sources (inline, file, environment variable) are resolved at load time into a
-`SecretStr`, so the rest of the program never touches them and never prints them.
+Password sources (inline, file, environment variable, command, systemd credential) are
+resolved at load time into a `SecretStr`, so the rest of the program never touches them
+and never prints them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import ipaddress
 import os
 import re
+import shlex
+import signal
+import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
@@ -20,6 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 import yaml
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
+    ByteSize,
     PositiveInt,
     AfterValidator,
     BaseModel,
@@ -27,6 +35,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -118,6 +127,25 @@ def format_duration(value: timedelta) -> str:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
+_SIZE_HINT = 'write a size such as "25MB", "512KB" or "10MiB", or a number of bytes'
+_SIZES = TypeAdapter(ByteSize)
+
+
+def parse_size(value: object) -> int:
+    """Parse "25MB", "10 MiB", "512kb" or a number of bytes (pydantic's ByteSize)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a size — {_SIZE_HINT}")
+    try:
+        size = int(_SIZES.validate_python(value))
+    except ValidationError:
+        raise ValueError(f"{value!r} is not a size — {_SIZE_HINT}") from None
+    if size < 10_000:
+        raise ValueError(f"{value!r} is too small: ordinary mail is larger — write at least 10KB")
+    return size
+
+
+MessageSize = Annotated[int, BeforeValidator(parse_size)]
+
 
 # --- small field types -----------------------------------------------------------------
 
@@ -206,8 +234,18 @@ def _header_safe(value: str) -> str:
 
 # --- password sources ------------------------------------------------------------------
 
-_PASSWORD_KEYS = ("password", "password_file", "password_env")
+_PASSWORD_KEYS = ("password", "password_file", "password_env", "password_command", "password_credential")
+_PASSWORD_CHOICES = "password, password_file, password_env, password_command or password_credential"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# systemd accepts more, but every sensible name fits, and a pasted password rarely does.
+_CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_.@+-]+")
+# A command that waits for a passphrase on a terminal nobody watches must not hang the start.
+PASSWORD_COMMAND_TIMEOUT = 10.0  # seconds
+_COMMAND_EXAMPLE = '["pass", "show", "mail/intro"]'
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
 
 
 _FILE_ERRORS = {  # exception -> what to tell the operator about the password file
@@ -220,11 +258,16 @@ _FILE_ERRORS = {  # exception -> what to tell the operator about the password fi
 
 def _password_from_file(path: Path) -> str:
     try:
+        mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fallback = f"cannot be read ({type(exc).__name__}) — check it is a UTF-8 text file"
         raise _KeyedError("password_file", f"{path} {_FILE_ERRORS.get(type(exc), fallback)}") from None
-    first_line = text.splitlines()[0] if text else ""
+    if mode & stat.S_IROTH:
+        # As ssh does with a private key: a password every local user can read is refused.
+        raise _KeyedError("password_file", f"{path} can be read by every user of this machine — "
+                          f"make it readable by the broker's user only: chmod 600 {path}")
+    first_line = _first_line(text)
     if not first_line:
         raise _KeyedError("password_file", f"{path} is empty — put the password on its first line")
     return first_line
@@ -251,36 +294,166 @@ def _password_from_env(name: str) -> str:
     return value
 
 
+def _command(value: Any) -> tuple[str, ...]:
+    """password_command as written: a list of arguments, or one line split as a shell would
+    split it — but no shell runs it, so pipes, variables and globs mean nothing."""
+    if isinstance(value, str):
+        try:
+            value = shlex.split(value)
+        except ValueError as exc:  # unbalanced quotes; the text itself is not echoed
+            raise ValueError(f"cannot be split into arguments ({exc}) — close the quotes, "
+                             f"or write a list: {_COMMAND_EXAMPLE}") from None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(arg, str) for arg in value):
+        raise ValueError(f"is not a command — write a list of arguments in quotes, e.g. {_COMMAND_EXAMPLE}, "
+                         'or one line, e.g. "pass show mail/intro"')
+    if not value or not value[0]:
+        raise ValueError(f"is empty — write the command that prints the password, e.g. {_COMMAND_EXAMPLE}")
+    return tuple(value)
+
+
+Command = Annotated[tuple[str, ...], BeforeValidator(_command)]
+
+
+def _password_from_command(command: tuple[str, ...]) -> str:
+    """The first line the command prints, like isync's PassCmd or msmtp's passwordeval."""
+    shown = f"`{shlex.join(command)}`"
+    try:
+        returncode, output, errors = _run_password_command(command)
+    except FileNotFoundError:
+        raise _KeyedError("password_command", f"{command[0]} not found — install it, or write its full "
+                          "path (the command is looked up in mailbroker's PATH)") from None
+    except PermissionError:
+        raise _KeyedError("password_command", f"{command[0]} cannot be run (permission denied) — "
+                          f"make it executable by the broker's user (chmod +x {command[0]})") from None
+    except OSError as exc:
+        raise _KeyedError("password_command", f"{shown} cannot be started ({exc.strerror or exc}) — "
+                          "check the command") from None
+    except subprocess.TimeoutExpired:
+        raise _KeyedError(
+            "password_command",
+            f"{shown} did not finish within {PASSWORD_COMMAND_TIMEOUT:g} s and was stopped — run it by hand as "
+            "the broker's user; a command that asks for a passphrase cannot get one here: unlock its agent "
+            "(e.g. gpg-agent) beforehand, or use password_file or password_credential",
+        ) from None
+    if returncode != 0:
+        status = f"exit status {returncode}" if returncode > 0 else f"killed by {_signal_name(-returncode)}"
+        said = _first_line(errors.decode("utf-8", "replace").strip())[:200] or "no error message"
+        raise _KeyedError("password_command", f"{shown} failed ({status}: {said}) — run it by hand as the "
+                          "broker's user and fix it: it must print the password on its first line and exit with 0")
+    try:
+        first_line = _first_line(output.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _KeyedError("password_command", f"{shown} printed something that is not UTF-8 text — "
+                          "make it print the password on its first line") from None
+    if not first_line:
+        raise _KeyedError("password_command", f"{shown} printed nothing on its first line — "
+                          "make it print the password on its first line")
+    return first_line
+
+
+def _run_password_command(command: tuple[str, ...]) -> tuple[int, bytes, bytes]:
+    """(exit status, standard output, standard error), without a shell and without a terminal.
+
+    The command runs in a session of its own, so that on timeout the whole group is killed,
+    not only its first process (`sh -c 'sleep 60'` would otherwise leave `sleep` behind).
+    """
+    with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, start_new_session=True) as process:
+        try:
+            output, errors = process.communicate(timeout=PASSWORD_COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
+    return process.returncode, output, errors
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _password_from_credential(name: str) -> str:
+    """A systemd credential (LoadCredential=, SetCredential=, LoadCredentialEncrypted=):
+    systemd hands the service a private copy in $CREDENTIALS_DIRECTORY/NAME."""
+    if not _CREDENTIAL_NAME.fullmatch(name) or name in (".", ".."):
+        # Don't echo it, as for password_env: it may be a password written in the wrong key.
+        raise _KeyedError("password_credential", "is not a credential name — write the NAME of the unit's "
+                          "LoadCredential=NAME:/path (letters, digits, - _ . @ +), e.g. imap-password")
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        raise _KeyedError(
+            "password_credential",
+            f"there is no systemd credential {name} here ($CREDENTIALS_DIRECTORY is not set) — "
+            f"run under systemd with LoadCredential={name}:/path, or use password_file",
+        )
+    path = Path(directory) / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        present = ", ".join(sorted(_listing(Path(directory)))) or "none"
+        raise _KeyedError(
+            "password_credential",
+            f"the service has no credential {name} ({path} does not exist; it has: {present}) — "
+            f"add LoadCredential={name}:/path to the unit, or fix the name",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _KeyedError("password_credential", f"credential {name} ({path}) cannot be read "
+                          f"({type(exc).__name__}) — check that the file it was loaded from is UTF-8 text") from None
+    first_line = _first_line(text)
+    if not first_line:
+        raise _KeyedError("password_credential", f"credential {name} is empty — put the password on the "
+                          "first line of the file its LoadCredential= names")
+    return first_line
+
+
+def _listing(directory: Path) -> list[str]:
+    try:
+        return [entry.name for entry in directory.iterdir()]
+    except OSError:
+        return []
+
+
+_PASSWORD_READERS = {  # key -> how to read the password it names
+    "password_file": _password_from_file,
+    "password_env": _password_from_env,
+    "password_command": _password_from_command,
+    "password_credential": _password_from_credential,
+}
+
+
 def _resolving(info: ValidationInfo) -> bool:
     return (info.context or {}).get("resolve_secrets", True)
 
 
 def _resolve_password(section: _Authenticated, required: bool, resolve: bool = True) -> SecretStr | None:
     """Exactly one source when `required`; the resolved secret, or None when none is given.
-    Without `resolve` (commands that only read the state) the source is checked, not read."""
+    Without `resolve` (commands that only read the state) the source is checked, not read
+    (a password_command is not run)."""
     given = [key for key in _PASSWORD_KEYS if getattr(section, key) is not None]
     if len(given) > 1:
         raise _KeyedError(
             given[1],
-            f"cannot be used together with {given[0]} — "
-            "keep exactly one of password, password_file, password_env",
+            f"cannot be used together with {given[0]} — keep exactly one of {_PASSWORD_CHOICES}",
         )
     if not given:
         if required:
             raise _KeyedError(
                 "password",
-                "no password given — add exactly one of password, password_file or password_env, "
+                f"no password given — add exactly one of {_PASSWORD_CHOICES}, "
                 f'e.g. "password_env: MAILBROKER_{section.SECTION.upper()}_PASSWORD"',
             )
         return None
     if not resolve:
         return None
-    if section.password_file is not None:
-        return SecretStr(_password_from_file(section.password_file))
-    if section.password_env is not None:
-        return SecretStr(_password_from_env(section.password_env))
+    source = given[0]
+    if source != "password":
+        return SecretStr(_PASSWORD_READERS[source](getattr(section, source)))
     if not section.password.get_secret_value():
-        raise _KeyedError("password", "is empty — write the password in quotes, or use password_file or password_env")
+        raise _KeyedError("password", "is empty — write the password in quotes, or use another source: "
+                          "password_file, password_env, password_command or password_credential")
     return section.password
 
 
@@ -333,6 +506,8 @@ class _Authenticated(_Server):
     password: SecretStr | None = Field(default=None, examples=["'...'"])
     password_file: ConfigPath | None = Field(default=None, examples=["/etc/mailbroker/password"])
     password_env: str | None = Field(default=None, examples=["MAILBROKER_IMAP_PASSWORD"])
+    password_command: Command | None = Field(default=None, examples=[["pass", "show", "mail/intro"]])
+    password_credential: str | None = Field(default=None, examples=["imap-password"])
 
     def _set_password(self, secret: SecretStr | None) -> None:
         # The model is frozen; this is the one sanctioned write, during validation.
@@ -418,8 +593,42 @@ class StateSettings(_Section):
     path: ConfigPath = Path("/var/lib/mailbroker/state.sqlite3")
 
 
+LogFormat = Annotated[Literal["text", "json"], BeforeValidator(_lower)]
+
+
 class LogSettings(_Section):
     level: LogLevel = "info"
+    # "text" for people; "json" for log pipelines (one object per line, with the
+    # referral's ref and the message's id as fields).
+    format: LogFormat = "text"
+
+
+_LISTEN_HINT = 'write a loopback address and a port, e.g. "127.0.0.1:9464" or "[::1]:9464"'
+
+
+def parse_listen(value: object) -> tuple[str, int]:
+    """ "127.0.0.1:9464" → ("127.0.0.1", 9464); only loopback addresses are accepted."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an address — {_LISTEN_HINT}")
+    match = re.fullmatch(r"\[?([^\[\]]+?)\]?:(\d{1,5})", value.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ValueError(f"{value!r} is not an address and a port — {_LISTEN_HINT}")
+    host, port = match.group(1), int(match.group(2))
+    if host != "localhost":
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            raise ValueError(f"{host!r} is not an IP address — {_LISTEN_HINT}") from None
+        if not loopback:
+            raise ValueError(f"{host} is not a loopback address: the metrics are for this machine only "
+                             f"(put a reverse proxy or an SSH tunnel in front to reach them) — {_LISTEN_HINT}")
+    return host, port
+
+
+class MetricsSettings(_Section):
+    # Where to serve Prometheus metrics (/metrics) and a health check (/health):
+    # a loopback address and port. Not served when empty.
+    listen: Annotated[tuple[str, int], BeforeValidator(parse_listen)] | None = None
 
 
 class LimitsSettings(_Section):
@@ -429,6 +638,9 @@ class LimitsSettings(_Section):
     open_referrals_per_referrer: PositiveInt = 50
     requests_per_person_per_month: PositiveInt = 3
     messages_per_address_per_day: PositiveInt = 20
+    # Incoming mail larger than this is set aside in quarantine without being fetched;
+    # a referrer's request that large gets a reply saying so.
+    max_message_size: MessageSize = 25_000_000
 
 
 class AuthenticationSettings(_Section):
@@ -436,6 +648,23 @@ class AuthenticationSettings(_Section):
     # authserv-id); with any listed, a referrer's request counts only with a DMARC pass,
     # or a DKIM pass aligned with its From domain.
     trusted_servers: tuple[str, ...] = ()
+
+
+def _template_directory(value: Path) -> Path:
+    if not value.is_dir():
+        state = "is not a directory" if value.exists() else "does not exist"
+        raise ValueError(f"{value} {state} — create it with the templates to override "
+                         f"(`mailbroker init --templates {value}` copies the built-in ones there)")
+    return value
+
+
+class TemplatesSettings(_Section):
+    # A directory whose templates override the built-in ones, file by file
+    # (en/consent_request.txt, fr/introduction.txt, layout.html …); anything missing
+    # there is taken from the built-in set.
+    directory: Annotated[ConfigPath, AfterValidator(_template_directory)] | None = None
+    # Send an HTML alternative (made from the text) along with the plain text.
+    html: bool = True
 
 
 class DataSettings(_Section):
@@ -454,9 +683,11 @@ class Config(_Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     authentication: AuthenticationSettings = Field(default_factory=AuthenticationSettings)
+    templates: TemplatesSettings = Field(default_factory=TemplatesSettings)
     data: DataSettings = Field(default_factory=DataSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def is_allowed_referrer(self, address: str) -> bool:
         """Case-insensitive; "*@d" matches domain d only, "*@*.d" its subdomains only."""

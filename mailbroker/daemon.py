@@ -24,6 +24,8 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
+import time
 from datetime import datetime, timedelta
 
 from imapclient.exceptions import LoginError
@@ -31,10 +33,12 @@ from imapclient.exceptions import LoginError
 from .compose import Identity
 from .config import Config
 from .engine import Engine, utcnow
-from .mailbox import CONNECTION_ERRORS, Mailbox
+from .mailbox import CONNECTION_ERRORS, IDLE_RENEWAL, Mailbox, batches
+from .metrics import Endpoint, Metrics
 from .notify import Notifier
 from .sender import Sender
 from .store import Store
+from .wording import Wording
 from .workflow import Limits, Policy
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,9 @@ PURGE_INTERVAL = timedelta(days=1)
 RECONNECT_FIRST = 1.0
 RECONNECT_LONGEST = 5.0
 LOGIN_RETRY_LONGEST = 60.0
+STATE_RETRY_FIRST = 5.0
+STATE_COUNT_EVERY = 15.0  # seconds between two counts of the referrals for the metrics
+STATE_RETRY_LONGEST = 300.0
 
 #: Test hook: with this environment variable set, reading a message whose bytes contain
 #: its value kills the process (see mailbroker.testing.install_crash_hook). Never set
@@ -62,7 +69,8 @@ def policy_from(config: Config) -> Policy:
 def engine_from(config: Config, store: Store, clock=utcnow) -> Engine:
     identity = Identity(config.broker.address, config.broker.name)
     return Engine(store, identity, policy_from(config), config.is_allowed_referrer, clock,
-                  trusted_servers=config.authentication.trusted_servers)
+                  trusted_servers=config.authentication.trusted_servers,
+                  wording=Wording(config.templates.directory), html=config.templates.html)
 
 
 class Daemon:
@@ -73,12 +81,20 @@ class Daemon:
         self.engine = engine_from(config, self.store)
         self.sender = Sender(self.store, config.smtp, utcnow,
                              on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error),
-                             on_progress=self.notifier.watchdog)
+                             on_progress=self.notifier.watchdog,
+                             on_failure=lambda permanent: self.metrics.send_failures.labels(
+                                 permanent=str(permanent).lower()).inc())
         self.mailbox = Mailbox(config.imap)
+        self.metrics = Metrics()
+        self.endpoint: Endpoint | None = None
+        self._last_turn = time.monotonic()
+        self._next_count = 0.0
         self._stopping = asyncio.Event()
         self._next_purge: datetime | None = None
         self._reconnect_delay = RECONNECT_FIRST
         self._retry_imap_at: datetime | None = None
+        self._retry_state_at: datetime | None = None
+        self._state_delay = STATE_RETRY_FIRST
         self._ready = False
         if os.environ.get(CRASH_ENV):
             from .testing import install_crash_hook
@@ -101,19 +117,90 @@ class Daemon:
         log.info("mailbroker started for %s", self.config.broker.address)
         if self.notifier.watchdog_interval:
             log.info("systemd watchdog every %.1f s", self.notifier.watchdog_interval)
+        self._serve_metrics()
         try:
             while not self._stopping.is_set():
-                await self._read_mail()
-                self.engine.tick()
-                self._purge_when_due()
-                await self.sender.drain()
-                self.notifier.watchdog()
+                if self._retry_state_at is None or utcnow() >= self._retry_state_at:
+                    try:
+                        await self._work()
+                    except sqlite3.OperationalError as error:
+                        self._state_unwritable(error)
+                self._alive()
                 await self._wait(self._seconds_until_next_timer())
         finally:
             await asyncio.to_thread(self.mailbox.close)
+            if self.endpoint:
+                self.endpoint.stop()
             self.store.close()
             self.notifier.close()
             log.info("mailbroker stopped")
+
+    def _count_state(self) -> None:
+        """Referrals by state and the outbox's depth for the metrics, every little while:
+        counting all referrals on every turn would cost more than it tells."""
+        now = time.monotonic()
+        if self.endpoint is not None and now >= self._next_count:
+            self.metrics.state(self.store.referral_counts(), self.store.outbox_counts()["pending"])
+            self._next_count = now + STATE_COUNT_EVERY
+
+    def _alive(self) -> None:
+        """The loop turned: tell systemd, `mailbroker status` and the health check."""
+        self.notifier.watchdog()
+        self.store.heartbeat(os.getpid(), self.mailbox.client is not None, utcnow())
+        self._last_turn = time.monotonic()
+
+    def _serve_metrics(self) -> None:
+        if self.config.metrics.listen is None:
+            return
+        host, port = self.config.metrics.listen
+        try:
+            self.endpoint = Endpoint(self.metrics, self.health, host, port).start()
+        except OSError as error:
+            # The broker's work matters more than its metrics: say so, and go on without them.
+            log.error("cannot serve metrics on %s:%s (%s): check metrics.listen; running without them",
+                      host, port, error)
+            return
+        log.info("metrics on http://%s:%s/metrics, health on /health", host, port)
+
+    def health(self) -> str | None:
+        """None when all is well, else what is wrong (read from the metrics thread)."""
+        stalled = time.monotonic() - self._last_turn
+        if stalled > self._longest_turn():
+            return f"the main loop has not turned for {stalled:.0f} s"
+        if self._retry_state_at is not None:
+            return "cannot write the state database"
+        if self.mailbox.client is None:
+            return "not connected to the IMAP server"
+        return None
+
+    def _longest_turn(self) -> float:
+        """How long one turn of the loop may take: its longest wait, plus a network
+        timeout for each server, twice over."""
+        settings = self.config
+        wait = self.notifier.max_wait or min(settings.imap.poll_interval.total_seconds(), IDLE_RENEWAL)
+        return 2 * (wait + settings.imap.timeout.total_seconds() + settings.smtp.timeout.total_seconds())
+
+    async def _work(self) -> None:
+        await self._read_mail()
+        self.engine.tick()
+        self._purge_when_due()
+        self.metrics.sent.inc(await self.sender.drain())
+        self._count_state()
+        if self._retry_state_at is not None:
+            log.info("the state database is writable again")
+            self.notifier.status("watching " + self.config.imap.folders.watch)
+        self._retry_state_at, self._state_delay = None, STATE_RETRY_FIRST
+
+    def _state_unwritable(self, error: sqlite3.OperationalError) -> None:
+        """A full disk or a broken state file: every change was rolled back and every
+        message stays where it was, so waiting and trying again loses nothing."""
+        delay = self._state_delay
+        self._retry_state_at = utcnow() + timedelta(seconds=delay)
+        self._state_delay = min(delay * 2, STATE_RETRY_LONGEST)
+        log.error("cannot write the state database %s (%s): free disk space or check the file; "
+                  "nothing is lost, the mail waits in %s; retrying in %.0f s",
+                  self.config.state.path, error, self.config.imap.folders.watch, delay)
+        self.notifier.status(f"cannot write the state database: {error}")
 
     def _announce_ready(self) -> None:
         """READY=1 once IMAP was tried, whether it answered or not: a mail server that is
@@ -132,14 +219,20 @@ class Daemon:
         if not connected:
             return
         try:
-            for uid, raw in await asyncio.to_thread(self.mailbox.fetch_new):
-                if self._stopping.is_set():
-                    return
-                fate = self.engine.handle(raw)
-                folder = getattr(self.config.imap.folders, fate.folder)
-                await asyncio.to_thread(self.mailbox.move, uid, folder)
-                log.info("message uid %s -> %s: %s", uid, folder, fate.reason)
-                self.notifier.watchdog()
+            max_size = self.config.limits.max_message_size
+            for batch in batches(await asyncio.to_thread(self.mailbox.scan), max_size):
+                for message in await asyncio.to_thread(self.mailbox.fetch, batch, max_size):
+                    if self._stopping.is_set():
+                        return
+                    started = time.perf_counter()
+                    fate = self.engine.handle(message.raw, too_large=message.too_large)
+                    self.metrics.handled(fate.kind, fate.folder, time.perf_counter() - started)
+                    folder = getattr(self.config.imap.folders, fate.folder)
+                    await asyncio.to_thread(self.mailbox.move, message.uid, folder)
+                    log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
+                             extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
+                                    "ref": fate.ref, "message_id": fate.message_id})
+                    self._alive()
         except CONNECTION_ERRORS as error:
             self._lost_connection(error)
 
@@ -159,6 +252,7 @@ class Daemon:
         return True
 
     def _lost_connection(self, error: BaseException) -> None:
+        self.metrics.imap_reconnects.inc()
         # The connection is broken: drop it without a LOGOUT that could only time out.
         self.mailbox.abandon()
         longest = LOGIN_RETRY_LONGEST if isinstance(error, LoginError) else RECONNECT_LONGEST
@@ -188,7 +282,10 @@ class Daemon:
         retry or SMTP probe, an IMAP reconnection attempt; and never longer than the
         watchdog allows."""
         now = utcnow()
-        candidates = [now + self.config.imap.poll_interval]
+        if self._retry_state_at is not None:
+            candidates = [self._retry_state_at]  # nothing can be done before
+        else:
+            candidates = [now + self.config.imap.poll_interval]
         for moment in (self.store.next_due_at(), self.sender.next_attempt(), self._retry_imap_at):
             if moment is not None:
                 candidates.append(moment)

@@ -16,25 +16,27 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
 from . import authentication, automatic, bounces, intake, mailtext, replies
-from .compose import Identity, compose, new_message_id
+from .compose import BUILT_IN, Identity, compose, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
-                    ReferralRequest, Role, Started, Tick, Undeliverable)
+                    ReferralRequest, Role, Started, State, Tick, Undeliverable)
 from .store import Store
-from .workflow import (Decision, Policy, Usage, decide, decline_for_referrer, next_due, party_language,
-                       refuse_request, vet_request, without_suppressed)
+from .wording import Wording
+from .workflow import (Decision, Policy, Usage, consent_requests_again, decide, decline_for_referrer, next_due,
+                       party_language, refuse_request, vet_request, without_suppressed)
 
 log = logging.getLogger(__name__)
 
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 REFERRER = "referrer"  # who wrote a reply, when it is not a party
+RESENT = "consent request resent"  # timeline entry of `resend`: at most one per referral
 MAX_ATTEMPTS = 3  # a message that crashed the broker this often is quarantined unread
 DAY = timedelta(days=1)
 MONTH = timedelta(days=30)
@@ -62,13 +64,24 @@ class Fate:
     folder: str  # PROCESSED or QUARANTINE
     reason: str
     ref: str | None = None
+    # request, reply, bounce, automatic, stranger, too_large or unreadable: for the
+    # metrics and the logs
+    kind: str = "unreadable"
+    message_id: str = ""  # the message's own Message-ID, for the logs
+
+
+def _as(kind: str, routed: tuple[Decision | None, Fate]) -> tuple[Decision | None, Fate]:
+    decision, fate = routed
+    return decision, replace(fate, kind=kind)
 
 
 class Engine:
     def __init__(self, store: Store, identity: Identity, policy: Policy,
                  is_allowed_referrer: Callable[[str], bool], clock: Callable[[], datetime] = utcnow,
-                 trusted_servers: tuple[str, ...] = ()):
+                 trusted_servers: tuple[str, ...] = (), wording: Wording = BUILT_IN, html: bool = True):
         self.store = store
+        self.wording = wording
+        self.html = html
         self.trusted_servers = trusted_servers
         self.identity = identity
         self.policy = policy
@@ -77,11 +90,16 @@ class Engine:
 
     # --- incoming mail -----------------------------------------------------------------
 
-    def handle(self, raw: bytes) -> Fate:
-        digest = hashlib.sha256(raw).hexdigest()
+    def handle(self, raw: bytes, *, too_large: int | None = None) -> Fate:
+        """File one incoming message: apply what it means and say where it goes.
+
+        `too_large` is the size of a message over `limits.max_message_size`, of which
+        only the header was fetched (`raw`): never read as an answer or a request, but
+        a referrer still hears that their request was not read, and why."""
+        digest = hashlib.sha256(raw if too_large is None else b"%d bytes, header only\n" % too_large + raw).hexdigest()
         previous = self.store.seen(digest)
         if previous:
-            return Fate(previous, "already handled")
+            return Fate(previous, "already handled", kind="duplicate")
         if self.store.count_attempt(digest) >= MAX_ATTEMPTS:
             # Handling it crashed the whole process that many times: set it aside unread.
             msg, decision = mailtext.parse(b""), None
@@ -89,7 +107,7 @@ class Engine:
         else:
             msg = mailtext.parse(raw)
             try:
-                decision, fate = self._route(msg)
+                decision, fate = self._route(msg, too_large)
             except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
                 log.exception("could not handle message %s", mailtext.header_text(msg, "Message-ID"))
                 decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
@@ -101,7 +119,7 @@ class Engine:
             log.exception("could not apply the decision for message %s", mailtext.header_text(msg, "Message-ID"))
             fate = Fate(QUARANTINE, f"could not be recorded: {type(error).__name__}: {error}")
             self._record(digest, msg, None, fate)
-        return fate
+        return replace(fate, message_id=mailtext.header_text(msg, "Message-ID"))
 
     def _record(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
         """The decision and the message's fate in one transaction: both or neither."""
@@ -111,20 +129,29 @@ class Engine:
             self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
                                  self.clock())
 
-    def _route(self, msg: EmailMessage) -> tuple[Decision | None, Fate]:
+    def _route(self, msg: EmailMessage, too_large: int | None = None) -> tuple[Decision | None, Fate]:
         """Which kind of message this is decides who reads it. Automatic mail is never
         answered, whatever else it looks like, so it is recognised first."""
         thread = self._thread(msg)
+        if too_large is not None:
+            return _as("too_large", self._too_large(msg, too_large, thread))
         bounce = bounces.read_bounce(msg)
         if bounce is not None:
-            return self._bounce(bounce, thread)
+            return _as("bounce", self._bounce(bounce, thread))
         reason = automatic.automatic_reason(msg)
         if reason:
             if thread:
-                return None, Fate(PROCESSED, f"automatic message ignored ({reason})", thread[0])
-            return None, Fate(QUARANTINE, f"automatic message ({reason})")
+                return None, Fate(PROCESSED, f"automatic message ignored ({reason})", thread[0], "automatic")
+            return None, Fate(QUARANTINE, f"automatic message ({reason})", kind="automatic")
         if thread:
-            return self._reply(msg, *thread)
+            return _as("reply", self._reply(msg, *thread))
+        referrer, refused = self._referrer(msg)
+        if referrer is None:
+            return None, replace(refused, kind="stranger")
+        return _as("request", self._request(msg, referrer))
+
+    def _referrer(self, msg: EmailMessage) -> tuple[Person | None, Fate | None]:
+        """The allowed referrer who sent `msg`, or why nobody is."""
         sender = mailtext.sender(msg)
         if sender is None:
             return None, Fate(QUARANTINE, "no usable From address")
@@ -135,7 +162,25 @@ class Engine:
             authentic, why = authentication.referrer_authenticated(msg, self.trusted_servers)
             if not authentic:
                 return None, Fate(QUARANTINE, f"request from {sender.address} not authenticated: {why}")
-        return self._request(msg, sender)
+        return sender, None
+
+    def _too_large(self, msg: EmailMessage, size: int, thread) -> tuple[Decision | None, Fate]:
+        """Set aside unread. Only an allowed referrer's new request is answered (it would
+        otherwise be lost without a word); automatic mail and replies are not."""
+        limit = self.policy.limits.max_message_size
+        fate = Fate(QUARANTINE, f"{size} bytes, over limits.max_message_size ({limit}): set aside unread",
+                    thread[0] if thread else None)
+        if thread or bounces.read_bounce(msg) is not None or automatic.automatic_reason(msg):
+            return None, fate
+        referrer, refused = self._referrer(msg)
+        if referrer is None:
+            return None, refused
+        error = IntakeError("too_large", f"{_megabytes(size)};{_megabytes(limit)}",
+                            intake.written_language(mailtext.header_text(msg, "Subject")))
+        out = refuse_request(referrer, error, subject=mailtext.header_text(msg, "Subject"),
+                             message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
+        return Decision(None, (out,), reason="request too large to read"), \
+            Fate(QUARANTINE, f"request from {referrer.address} refused: {fate.reason}")
 
     def _bounce(self, bounce: bounces.Bounce, thread) -> tuple[Decision | None, Fate]:
         """A delivery failure: matched to the party it was for by the token of the
@@ -203,10 +248,14 @@ class Engine:
             event = ContextGiven(reply.fresh_text, message_id)
         else:
             note = reply.note if reply.answer is Answer.YES else reply.fresh_text
-            event = Answered(who, reply.answer, note, message_id)
+            event = Answered(who, reply.answer, note, message_id, lang=intake.written_language(reply.fresh_text))
         decision = decide(referral, event, self.clock(), self.policy)
         what = "wrote back" if who == REFERRER else f"answered {reply.answer}"
         if not referral.state.is_open and decision.referral == referral:
+            if decision.suppress:  # "stop" after the end: it counts, but is confirmed only once
+                if self.store.suppressed(list(decision.suppress)):
+                    decision = replace(decision, outgoing=())
+                return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
             # A token after the end counts for nothing; a human may want to read it.
             return None, Fate(QUARANTINE, f"{who} {what} after {ref} was {referral.state}: not counted", ref)
         return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
@@ -249,8 +298,13 @@ class Engine:
         while self.store.ref_exists(ref):
             ref = new_ref()
         lang = party_language(request, self.policy)
+        # The requester wrote the forwarded message: their language is known from it. The
+        # target has written nothing yet: the referrer's language is the best guess, until
+        # their reply tells (Answered.lang). A "Lang:" line in the request wins for both.
+        requester_lang = request.parties_lang or intake.written_language(request.forwarded_text) or lang
+        target_lang = request.parties_lang or lang
         names = [request.requester.name, request.target.name]
-        return Started(request, ref, new_token(), new_token(), lang, lang, lang,
+        return Started(request, ref, new_token(), new_token(), requester_lang, target_lang, lang,
                        new_message_id(self.identity), new_message_id(self.identity),
                        referrer_token=new_token(),
                        needs_context=self.policy.require_context and not says_why(request.context, names))
@@ -270,6 +324,35 @@ class Engine:
 
     def cancel(self, ref: str) -> Decision:
         return self._event(ref, Cancelled())
+
+    def resend(self, ref: str) -> Decision:
+        """An operator's second try: the consent request again, under a new Message-ID
+        threaded to the first, to each party of a pending referral who has not answered.
+        Once per referral, and through the same outbox rules as everything else (the
+        suppression list and the daily cap win). Raises KeyError for an unknown ref and
+        ResendRefused, saying why, when there is nothing to resend."""
+        now = self.clock()
+        with self.store.transaction():
+            referral = self.store.load(ref)
+            if referral is None:
+                raise KeyError(ref)
+            if referral.state is not State.PENDING:
+                raise ResendRefused(f"{ref} is {referral.state}: only a pending referral's request can be resent")
+            if any(what.startswith(RESENT) for _, what in self.store.timeline(ref)):
+                raise ResendRefused(f"{ref}: the consent request was already resent once (see `mailbroker show {ref}`)")
+            again = consent_requests_again(referral)
+            addresses = [out.to[0].address for out in again]
+            blocked = {a.casefold() for a in self.store.suppressed(addresses) + self._over_cap(addresses, now)}
+            outgoing = tuple(out for out in again if out.to[0].address.casefold() not in blocked)
+            if not outgoing:
+                raise ResendRefused(f"{ref}: nobody to resend to: " + (
+                    "every silent party is suppressed or over the daily cap" if again else "both parties answered"))
+            decision = Decision(referral, outgoing, reason=f"{RESENT} to {', '.join(out.facts['role'] for out in outgoing)} "
+                                                           "by an operator")
+            self.store.log(ref, decision.reason, now)
+            for out in outgoing:
+                self._enqueue(out, now)
+        return decision
 
     def purge(self, retention: timedelta) -> list[str]:
         """Purge the personal data of referrals closed longer than `retention` ago."""
@@ -331,7 +414,7 @@ class Engine:
             return
         out = kept
         try:
-            message = compose(out, self.identity, now)
+            message = compose(out, self.identity, now, self.wording, html=self.html)
         except ValueError as error:  # an address no mail server would take: skip, don't retry forever
             log.error("cannot write %s for %s: %s", out.template, out.ref or "-", error)
             return
@@ -342,3 +425,11 @@ class Engine:
                            recipients=recipients, raw=message.as_bytes(policy=SMTP), now=now)
         if out.ref:
             self.store.log(out.ref, f"queued {out.template} to {', '.join(recipients)}", now)
+
+
+class ResendRefused(Exception):
+    """`Engine.resend` has nothing to do; the message says why."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f}".rstrip("0").rstrip(".")

@@ -427,6 +427,7 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
         subject=forward.subject or letter.subject,
         forwarded_text=forward.body,
         lang=labelled.lang or lang,
+        parties_lang=labelled.lang,
     )
 
 
@@ -439,7 +440,7 @@ def asks_to_decline(note: list[str]) -> bool:
 def _decline(letter: Letter, requester: Person, *, subject: str, lang: str | None) -> ReferralRequest | IntakeError:
     """A decline names only the requester: the one person the courteous no goes to."""
     if not is_valid_address(requester.address):
-        return IntakeError("invalid_address", detail=requester.address, lang=lang)
+        return address_error(requester.address, lang)
     requester = _ascii(requester)
     if same_mailbox(requester.address, letter.broker) or requester.same_address(letter.referrer.address):
         return IntakeError("referrer_as_party", detail=requester.address, lang=lang)
@@ -904,6 +905,7 @@ def _from_explicit(letter: Letter, text: str) -> ReferralRequest | IntakeError:
         subject=letter.subject,
         forwarded_text="",
         lang=lang,
+        parties_lang=labelled.lang,
     )
 
 
@@ -930,10 +932,10 @@ def _one_line_request(lines: list[str]) -> tuple[Person, Person, int] | None:
 # --- Validation and language ---------------------------------------------------------------------
 
 
-def _assemble(letter: Letter, *, requester, target, context, subject, forwarded_text, lang):
+def _assemble(letter: Letter, *, requester, target, context, subject, forwarded_text, lang, parties_lang=None):
     for person in (requester, target):
         if not is_valid_address(person.address):
-            return IntakeError("invalid_address", detail=person.address, lang=lang)
+            return address_error(person.address, lang)
     requester, target = _ascii(requester), _ascii(target)
     if requester.same_address(target.address):
         return IntakeError("same_person", detail=target.address, lang=lang)
@@ -951,6 +953,7 @@ def _assemble(letter: Letter, *, requester, target, context, subject, forwarded_
         subject=subject,
         forwarded_text=forwarded_text,
         lang=lang,
+        parties_lang=parties_lang,
         message_id=letter.message_id,
     )
 
@@ -968,6 +971,21 @@ def is_valid_address(address: str) -> bool:
     except (EmailNotValidError, ValueError, TypeError):
         return False
     return True
+
+
+def address_error(address: str, lang: str | None) -> IntakeError:
+    """Why `address` cannot be written to. An address with a non-ASCII local part
+    ("zoë@…") is valid, but only a server speaking SMTPUTF8 end to end can deliver
+    it, which the broker cannot promise: the referrer is told so, not that it is a typo."""
+    local = split_address(address)[0]
+    if not local.isascii():
+        try:
+            validate_email(address, check_deliverability=False, test_environment=True, allow_smtputf8=True)
+        except (EmailNotValidError, ValueError, TypeError):
+            pass
+        else:
+            return IntakeError("international_address", detail=address, lang=lang)
+    return IntakeError("invalid_address", detail=address, lang=lang)
 
 
 def _ascii(person: Person) -> Person:
@@ -993,6 +1011,12 @@ def _common_words() -> dict[str, set[str]]:
 
 
 _COMMON_WORDS = _common_words()
+
+
+def written_language(text: str) -> str | None:
+    """The language `text` is written in, if it is one the broker writes in."""
+    lang = language_of(text)
+    return lang if lang in SUPPORTED else None
 
 
 def language_of(text: str, marks: tuple[frozenset[str], ...] = ()) -> str | None:

@@ -17,6 +17,7 @@ import logging
 import socket
 import ssl
 import threading
+from dataclasses import dataclass
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -25,10 +26,47 @@ log = logging.getLogger(__name__)
 
 # Servers drop an IDLE after 30 minutes (RFC 2177 asks clients to re-issue it before 29).
 IDLE_RENEWAL = 10 * 60
+SCAN_BATCH = 500
+# Messages are downloaded a few at a time, so memory stays bounded however full the folder.
 FETCH_BATCH = 50
+FETCH_BUDGET = 32_000_000  # bytes per download, unless one message alone is larger
 
 # What a lost or broken connection can raise; the daemon reconnects on any of these.
 CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, EOFError)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A message seen in the watched folder, not downloaded yet."""
+
+    uid: int
+    size: int  # RFC822.SIZE, in bytes
+
+
+@dataclass(frozen=True)
+class Incoming:
+    uid: int
+    raw: bytes  # the whole message; only its header when too_large
+    too_large: int | None = None  # the size of a message over the cap
+
+
+def batches(waiting: list[Waiting], max_size: int, *, count: int = FETCH_BATCH,
+            budget: int = FETCH_BUDGET) -> list[list[Waiting]]:
+    """`waiting` cut into downloads of at most `count` messages and about `budget` bytes.
+    A message over `max_size` weighs nothing: only its header will be fetched."""
+    cut: list[list[Waiting]] = []
+    batch: list[Waiting] = []
+    weight = 0
+    for message in waiting:
+        size = message.size if message.size <= max_size else 0
+        if batch and (len(batch) >= count or weight + size > budget):
+            cut.append(batch)
+            batch, weight = [], 0
+        batch.append(message)
+        weight += size
+    if batch:
+        cut.append(batch)
+    return cut
 
 
 class Mailbox:
@@ -116,24 +154,41 @@ class Mailbox:
 
     # --- messages ----------------------------------------------------------------------
 
-    def fetch_new(self) -> list[tuple[int, bytes]]:
-        """Everything in the watched folder, oldest first, as (uid, raw bytes).
-        BODY.PEEK leaves the \\Seen flag alone."""
+    def scan(self) -> list[Waiting]:
+        """Every message in the watched folder, oldest first, with its size: only the
+        sizes, so a huge message is known before anything of it is downloaded."""
         uids = sorted(self.client.search("ALL"))
-        messages: list[tuple[int, bytes]] = []
-        for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start:start + FETCH_BATCH]
-            fetched = self.client.fetch(batch, ["BODY.PEEK[]"])
-            for uid in batch:
-                body = fetched.get(uid, {}).get(b"BODY[]")
-                if isinstance(body, bytes):
-                    messages.append((uid, body))
-                else:
-                    # Expunged or moved by another session since the SEARCH (Dovecot then
-                    # answers BODY[] NIL), e.g. by the MOVE a killed broker had just sent:
-                    # not ours to handle; if it is still there, the next scan gets it.
-                    log.info("message uid %s vanished before it could be read; skipped", uid)
+        waiting = []
+        for start in range(0, len(uids), SCAN_BATCH):
+            batch = uids[start:start + SCAN_BATCH]
+            fetched = self.client.fetch(batch, ["RFC822.SIZE"])
+            waiting.extend(Waiting(uid, fetched[uid][b"RFC822.SIZE"]) for uid in batch
+                           if isinstance(fetched.get(uid, {}).get(b"RFC822.SIZE"), int))
+        return waiting
+
+    def fetch(self, batch: list[Waiting], max_size: int) -> list[Incoming]:
+        """The messages of `batch` (one of `batches()`), whole, or only their header when
+        over `max_size`. BODY.PEEK leaves the \\Seen flag alone."""
+        whole = self._fetch([w.uid for w in batch if w.size <= max_size], "BODY.PEEK[]", b"BODY[]")
+        headers = self._fetch([w.uid for w in batch if w.size > max_size], "BODY.PEEK[HEADER]", b"BODY[HEADER]")
+        messages = []
+        for waiting in batch:
+            if waiting.uid in whole:
+                messages.append(Incoming(waiting.uid, whole[waiting.uid]))
+            elif waiting.uid in headers:
+                messages.append(Incoming(waiting.uid, headers[waiting.uid], too_large=waiting.size))
+            else:
+                # Expunged or moved by another session since the SEARCH (Dovecot then
+                # answers BODY[] NIL), e.g. by the MOVE a killed broker had just sent:
+                # not ours to handle; if it is still there, the next scan gets it.
+                log.info("message uid %s vanished before it could be read; skipped", waiting.uid)
         return messages
+
+    def _fetch(self, uids: list[int], item: str, key: bytes) -> dict[int, bytes]:
+        if not uids:
+            return {}
+        fetched = self.client.fetch(uids, [item])
+        return {uid: data[key] for uid, data in fetched.items() if isinstance(data.get(key), bytes)}
 
     def move(self, uid: int, folder: str) -> None:
         name = self._name(folder)

@@ -71,6 +71,7 @@ class ReferralRequest:
     subject: str  # subject of the forwarded message (or of the request itself)
     forwarded_text: str = ""  # what the requester wrote, when the request is a forward
     lang: str | None = None  # language the referrer wrote in, when it could be told
+    parties_lang: str | None = None  # the language a "Lang: fr" line asks to write to the parties in
     message_id: str = ""  # Message-ID of the referrer's message, to thread our replies
     # The referrer cannot vouch for the requester and asks the broker to decline for them
     # ("decline", "refuser"): a courteous no goes to the requester, nobody else is asked.
@@ -96,11 +97,13 @@ INTAKE_ERROR_CODES = (
     "target_without_address",  # a target is named, but with no address
     "no_requester",  # nobody to introduce: not a forward and no explicit requester line
     "invalid_address",  # an address that email-validator rejects (detail: the address)
+    "international_address",  # a valid address whose local part is not ASCII (detail: the address)
     "same_person",  # requester and target are the same address
     "broker_as_party",  # the broker's own address named as a party
     "referrer_as_party",  # the referrer named as a party
     "duplicate",  # a referral for the same two people is still open (detail: its ref)
     "suppressed",  # a party asked never to be contacted (detail: the address)
+    "too_large",  # the message is over limits.max_message_size (detail: its size and the limit)
 )
 
 
@@ -176,6 +179,7 @@ class Answered:
     answer: Answer
     note: str = ""  # the fresh text the party wrote: the yes-note, or what was unclear
     message_id: str = ""
+    lang: str | None = None  # the language the reply is written in, when it can be told
 
 
 @dataclass(frozen=True)

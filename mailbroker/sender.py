@@ -77,7 +77,8 @@ class ServerUnavailable(Exception):
 class Sender:
     def __init__(self, store: Store, settings, clock: Callable[[], datetime],
                  on_permanent_failure: Callable[[OutboxItem, str], object] | None = None,
-                 on_progress: Callable[[], object] | None = None):
+                 on_progress: Callable[[], object] | None = None,
+                 on_failure: Callable[[bool], object] | None = None):
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -86,6 +87,8 @@ class Sender:
         self.on_permanent_failure = on_permanent_failure
         # Called after each message, so a long drain still shows the daemon is alive.
         self.on_progress = on_progress
+        # Told of each failed attempt, permanent or not (for the metrics).
+        self.on_failure = on_failure
         # The server-level outage, kept in memory: a restart simply probes at once.
         self.unavailable_since: datetime | None = None
         self._probe_at: datetime | None = None
@@ -194,6 +197,8 @@ class Sender:
 
     def _failed(self, item: OutboxItem, error: str, *, permanent: bool) -> None:
         now = self.clock()
+        if self.on_failure:
+            self.on_failure(permanent)
         log.warning("message %s for %s %s: %s", item.message_id, item.ref or "-",
                     "failed permanently" if permanent else "will be retried", error)
         if permanent:

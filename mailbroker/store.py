@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .model import Answer, Party, Person, Referral, Role, State
@@ -135,6 +135,10 @@ class OutboxItem:
     reply_token: str = ""
 
 
+# The daemon's heartbeat is written at most this often (see Store.heartbeat).
+HEARTBEAT_EVERY = timedelta(seconds=5)
+
+
 def token_key(token: str) -> str:
     """Tokens are looked up by a digest, never by their own value, and then compared in
     constant time: how long a lookup takes says nothing about how close a guess was."""
@@ -156,6 +160,7 @@ def _time(text: str | None) -> datetime | None:
 class Store:
     def __init__(self, connection: sqlite3.Connection):
         self._db = connection
+        self._beat: tuple[datetime | None, bool, str | None] | None = None  # see heartbeat()
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -170,6 +175,21 @@ class Store:
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
+        return cls(db)
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """For the administration commands, while the daemon may be writing: a read-only
+        connection (it can never take the write lock); WAL lets it read a consistent
+        snapshot without blocking the daemon. Raises FileNotFoundError when there is no
+        state file yet."""
+        path = Path(path).absolute()
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=10)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA query_only=ON")
         return cls(db)
 
     def close(self) -> None:
@@ -314,6 +334,10 @@ class Store:
     def suppress(self, address: str, reason: str, now: datetime) -> None:
         self._db.execute("INSERT OR IGNORE INTO suppression VALUES (?,?,?)", (address, _iso(now), reason))
 
+    def unsuppress(self, address: str) -> bool:
+        """Take an address off the list; False when it was not on it."""
+        return self._db.execute("DELETE FROM suppression WHERE address = ?", (address,)).rowcount > 0
+
     def suppressed(self, addresses: list[str]) -> tuple[str, ...]:
         found = []
         for address in addresses:
@@ -449,6 +473,47 @@ class Store:
         return self._db.execute(
             "SELECT template, message_id, recipients, created_at, sent_at, failed_at, last_error FROM outbox "
             "WHERE ref = ? ORDER BY id", (ref,)).fetchall()
+
+    # --- administration: the daemon's heartbeat and read-only summaries ----------------
+
+    def heartbeat(self, pid: int, imap_connected: bool, now: datetime) -> None:
+        """The daemon says it is alive, once per loop turn: its pid, the time, and when it
+        last had the IMAP server on the line. Written at most every HEARTBEAT_EVERY (and
+        when the IMAP connection comes or goes), so an idle loop causes no write churn.
+        Never raises: a state file that cannot be written must not stop the loop, which
+        already knows how to wait for it."""
+        if self._beat is None:  # first beat of this process: keep the last known IMAP contact
+            self._beat = (None, False, (self.last_heartbeat() or {}).get("imap_contact_at"))
+        written, was_connected, contact = self._beat
+        contact = _iso(now) if imap_connected else contact
+        if written and now - written < HEARTBEAT_EVERY and was_connected == imap_connected:
+            return
+        value = json.dumps({"pid": pid, "at": _iso(now), "imap_contact_at": contact})
+        try:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('heartbeat', ?)", (value,))
+        except sqlite3.Error:
+            return
+        self._beat = (now, imap_connected, contact)
+
+    def last_heartbeat(self) -> dict | None:
+        """{"pid", "at", "imap_contact_at"} as the daemon last wrote them, or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'heartbeat'").fetchone()
+        return json.loads(row["value"]) if row else None
+
+    def referral_counts(self) -> dict[str, int]:
+        """How many referrals are in each state, every state listed."""
+        counts = {state.value: 0 for state in State}
+        for row in self._db.execute("SELECT state, COUNT(*) AS n FROM referrals GROUP BY state"):
+            counts[row["state"]] = row["n"]
+        return counts
+
+    def suppressed_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM suppression").fetchone()[0]
+
+    def received_messages(self, ref: str) -> list[sqlite3.Row]:
+        """The incoming messages filed under this referral: Message-ID, folder, why, when."""
+        return self._db.execute("SELECT message_id, fate, reason, at FROM seen WHERE ref = ? ORDER BY at",
+                                (ref,)).fetchall()
 
 
 def _party(row: sqlite3.Row) -> Party:

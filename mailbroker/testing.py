@@ -325,10 +325,17 @@ def attached_forward(note: str, original: EmailMessage, referrer: str = REFERRER
     return msg
 
 
+def text_of(msg: EmailMessage) -> str:
+    """The plain-text body of a message, as a reader of the plain text sees it (the
+    broker's messages are multipart/alternative: text, then HTML)."""
+    body = msg.get_body(("plain",))
+    return body.get_content() if body is not None else ""
+
+
 def reply(to_message: EmailMessage, sender: str, text: str, *, sender_name: str = "") -> EmailMessage:
     """A reply as a mail client writes it: to the Reply-To, threaded, the original quoted."""
     target = str(to_message["Reply-To"] or to_message["From"])
-    quoted = "\n".join("> " + line for line in to_message.get_content().splitlines())
+    quoted = "\n".join("> " + line for line in text_of(to_message).splitlines())
     body = f"{text}\n\nOn Thu, Nov 26, 2026 at 9:30 AM Introductions <{BROKER}> wrote:\n{quoted}\n"
     msg = _message(sender, target, "Re: " + str(to_message["Subject"]), body, sender_name)
     msg["In-Reply-To"] = to_message["Message-ID"]

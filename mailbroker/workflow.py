@@ -44,6 +44,7 @@ class Limits:
     open_referrals_per_referrer: int = 50
     requests_per_person_per_month: int = 3
     messages_per_address_per_day: int = 20
+    max_message_size: int = 25_000_000  # bytes; larger incoming mail is set aside unread
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def decide(referral: Referral | None, event: Event, now: datetime, policy: Polic
         raise ValueError(f"{type(event).__name__} needs an existing referral")
     if _reconsiders(referral, event, now, policy):
         return _reopen(referral, event, now)
+    if not referral.state.is_open and isinstance(event, Answered) and event.answer is Answer.STOP:
+        return _stop_after_the_end(referral, event)
     if not referral.state.is_open:
         return Decision(referral, reason=f"ignored {type(event).__name__}: referral is {referral.state}")
     waiting_for_context = referral.state is State.AWAITING_CONTEXT
@@ -232,7 +235,8 @@ def _context_given(referral: Referral, event: ContextGiven, now: datetime) -> De
 
 
 def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy) -> Decision:
-    party = referral.party(event.role)
+    party = _speaking(referral.party(event.role), event)
+    referral = referral.with_party(party)
     if event.answer is Answer.UNCLEAR:
         return _unclear(referral, party, event, policy)
     party = replace(party, answer=event.answer, answered_at=now, answer_message_id=event.message_id,
@@ -269,6 +273,18 @@ def _no(referral: Referral, party: Party, event: Answered, now: datetime) -> Dec
     return Decision(referral, tuple(outgoing), suppress, reason=f"{party.role} {verb}: no introduction")
 
 
+def _stop_after_the_end(referral: Referral, event: Answered) -> Decision:
+    """"Stop" always counts, even once the referral is over: the address goes on the
+    suppression list, and the person is told so once (not again if they already were)."""
+    party = referral.party(event.role)
+    if party.answer is Answer.STOP:
+        return Decision(referral, (), (party.person.address,), reason=f"{party.role} asked again never to be "
+                                                                       "contacted")
+    confirmed = _to_party(referral, party, "stop_confirmed", in_reply_to=event.message_id, ignores_suppression=True)
+    return Decision(referral, (confirmed,), (party.person.address,),
+                    reason=f"{party.role} asked never to be contacted, after the referral was {referral.state}")
+
+
 def _reconsiders(referral: Referral, event, now: datetime, policy: Policy) -> bool:
     """A party who said no may still say yes until the referral would have expired: a
     person changing their mind is no reason to lose an introduction both want."""
@@ -278,9 +294,14 @@ def _reconsiders(referral: Referral, event, now: datetime, policy: Policy) -> bo
             and now < referral.created_at + policy.expire_after)
 
 
+def _speaking(party: Party, event: Answered) -> Party:
+    """A party who wrote back in a language the broker writes is answered in it from then on."""
+    return replace(party, lang=event.lang) if event.lang else party
+
+
 def _reopen(referral: Referral, event: Answered, now: datetime) -> Decision:
-    party = replace(referral.party(event.role), answer=Answer.YES, answered_at=now, note=event.note,
-                    answer_message_id=event.message_id)
+    party = replace(_speaking(referral.party(event.role), event), answer=Answer.YES, answered_at=now,
+                    note=event.note, answer_message_id=event.message_id)
     referral = replace(referral.with_party(party), state=State.PENDING, closed_at=None)
     other = referral.party(event.role.other)
     if other.answer is Answer.YES:
@@ -376,6 +397,14 @@ def _consent_request(referral: Referral, role: Role) -> Outgoing:
     party = referral.party(role)
     return _to_party(referral, party, "consent_request", message_id=party.asked_message_id, in_reply_to="",
                      unsubscribe=True)
+
+
+def consent_requests_again(referral: Referral) -> tuple[Outgoing, ...]:
+    """The consent request once more, for an operator's `resend`: to each party who has
+    not answered, under a new Message-ID threaded to the first request, with the same
+    reply token (so an answer to either counts)."""
+    return tuple(replace(_consent_request(referral, p.role), message_id="", in_reply_to=p.asked_message_id)
+                 for p in referral.parties if p.answer is None)
 
 
 def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: str | None = None,

@@ -49,9 +49,10 @@ policy:
   expire_after: {expire_after}
   language: en
 state:
-  path: state.sqlite3
+  path: {state_path}
 log:
   level: debug
+  format: {log_format}
 """
 
 
@@ -74,7 +75,9 @@ class Broker:
         self.log = directory / "mailbroker.log"
         settings = {"reminder_after": "1h", "expire_after": "2h", "poll_interval": "5s", "idle": "true",
                     "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true",
-                    "smtp_port": mt.SMTP_PORT, "imap_timeout": "30s", "smtp_timeout": "30s", **settings}
+                    "smtp_port": mt.SMTP_PORT, "imap_timeout": "30s", "smtp_timeout": "30s",
+                    "state_path": "state.sqlite3", "log_format": "text", **settings}
+        self.state = directory / settings["state_path"]
         self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, **settings) + extra_config)
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
@@ -179,7 +182,7 @@ class Broker:
         return self.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")[0][0]
 
     def query(self, sql: str, *args) -> list[tuple]:
-        path = self.directory / "state.sqlite3"
+        path = self.state
         if not path.exists():
             return [(0,)]
         with sqlite3.connect(path, timeout=10) as db:

@@ -10,6 +10,7 @@ Each test leaves the mail system as it found it, even when it fails.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections import Counter
 
@@ -317,4 +318,55 @@ def test_a_recipient_deferred_among_several_still_gets_the_message(brokers):  # 
     broker.settled()
     for user in ("alice", mt.TEMPFAIL, "referrer"):
         assert max(message_ids(user).values()) == 1, user
+    assert broker.stop() == 0
+
+
+# --- the disk ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB file system of its own for the state database, so a test can fill it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a small file system is needed (mount as root): {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk) -> None:
+    """Write until the file system says it is full."""
+    with open(disk / "filler", "wb") as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+
+
+def test_a_full_disk_loses_nothing_and_the_broker_resumes_when_space_returns(brokers, small_disk):  # noqa: F811
+    """The state database cannot be written: the broker keeps running, says so in its
+    log, touches nothing (the request stays in the INBOX), retries with backoff, and
+    handles the request once space is back."""
+    broker = brokers(state_path=str(small_disk / "state.sqlite3"), extra_config=LIMITS).start()
+    broker.wait_for_log("connected to IMAP")
+    fill(small_disk)
+    full = log_offset(broker)
+    msg = request(1)
+    mt.submit(msg)
+    broker.wait_for_log("cannot write the state database", after=full)
+    cpu = cpu_over(broker, 3.0)
+    assert broker.process.poll() is None, "the broker died of a full disk"
+    with mt.Mailbox("intro") as box:
+        assert box.count("INBOX") == 1  # not moved, not lost
+    for user in pair(1):
+        assert message_ids(user) == Counter(), f"{user} was written to while nothing could be recorded"
+    (small_disk / "filler").unlink()
+    assert_each_referral_once(broker, [1], [str(msg["Message-ID"])])
+    assert "the state database is writable again" in broker.log_text()
+    assert cpu < IDLE_CPU, f"the broker used {cpu:.2f} s of CPU in 3 s while the disk was full"
     assert broker.stop() == 0

@@ -103,3 +103,27 @@ def test_ready_then_watchdog_from_the_loop_then_stopping(brokers, tmp_path):  # 
         "pings did not resume"
     print(f"{len(systemd.pings())} pings; largest gap {largest_gap([working[0], *pings, working[1]]):.2f} s "
           f"while working, {largest_gap([stuck[0], *systemd.pings(*stuck), stuck[1]]):.2f} s while IMAP hung")
+
+
+@pytest.mark.parametrize("source", ["password_credential", "password_command"])
+def test_password_from_a_systemd_credential_or_a_command(brokers, tmp_path, source):  # noqa: F811
+    """As under the unit's LoadCredential=imap-password:...: systemd gives the broker a
+    private copy of the file in $CREDENTIALS_DIRECTORY; or a command prints the password."""
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "imap-password").write_text(mt.PASSWORD + "\n")
+    written = {"password_credential": "password_credential: imap-password",
+               "password_command": f'password_command: ["cat", "{credentials / "imap-password"}"]'}[source]
+    broker = brokers(env={"CREDENTIALS_DIRECTORY": str(credentials), "MAILBROKER_IMAP_PASSWORD": "wrong"})
+    text = broker.config.read_text()
+    assert "password_env: MAILBROKER_IMAP_PASSWORD" in text
+    broker.config.write_text(text.replace("password_env: MAILBROKER_IMAP_PASSWORD", written))
+    check = broker.cli("check-config")
+    assert check.returncode == 0, check.stderr
+    broker.start()
+    broker.wait_for_log("connected to IMAP")
+    mt.submit(mt.direct_request("Introduce: Alice <alice@example.test>\nTo: Bob <bob@example.test>\n"
+                                "Why: they ran the billing platform together at Acme."))
+    with mt.Mailbox("bob") as box:
+        box.wait_for()
+    assert broker.stop() == 0

@@ -551,14 +551,33 @@ def test_password_env_holding_a_password_is_not_echoed(tmp_path):
     assert "p@ss word!" not in message
 
 
+def write_secret(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o600)
+
+
+def test_a_password_file_every_user_can_read_is_refused(tmp_path):
+    (tmp_path / "pw").write_text(SECRET)
+    (tmp_path / "pw").chmod(0o644)
+    message = problems(tmp_path, imap_with(password_file="pw"))
+    assert f"imap.password_file: {tmp_path / 'pw'} can be read by every user of this machine" in message
+    assert f"chmod 600 {tmp_path / 'pw'}" in message and SECRET not in message
+
+
+def test_a_password_file_shared_with_a_group_is_accepted(tmp_path):
+    (tmp_path / "pw").write_text(SECRET)
+    (tmp_path / "pw").chmod(0o640)
+    assert load(tmp_path, imap_with(password_file="pw")).imap.password.get_secret_value() == SECRET
+
+
 def test_password_from_file_first_line(tmp_path):
-    (tmp_path / "pw").write_text(f"{SECRET}\nsecond line\n")
+    write_secret(tmp_path / "pw", f"{SECRET}\nsecond line\n")
     config = load(tmp_path, imap_with(password_file=str(tmp_path / "pw")))
     assert config.imap.password.get_secret_value() == SECRET
 
 
 def test_password_file_relative_to_config_dir(tmp_path, monkeypatch):
-    (tmp_path / "pw").write_text(f"{SECRET}\r\n")
+    write_secret(tmp_path / "pw", f"{SECRET}\r\n")
     monkeypatch.chdir("/")
     config = load(tmp_path, imap_with(password_file="pw"))
     assert config.imap.password.get_secret_value() == SECRET
@@ -571,7 +590,7 @@ def test_password_file_missing(tmp_path):
 
 
 def test_password_file_empty(tmp_path):
-    (tmp_path / "pw").write_text("")
+    write_secret(tmp_path / "pw", "")
     assert "imap.password_file:" in (message := problems(tmp_path, imap_with(password_file="pw")))
     assert "is empty — put the password on its first line" in message
 
@@ -589,7 +608,8 @@ def test_password_file_unreadable(tmp_path, monkeypatch):
 
 def test_password_none_given(tmp_path):
     message = problems(tmp_path, imap_with())
-    assert "imap.password: no password given — add exactly one of password, password_file or password_env" in message
+    assert ("imap.password: no password given — add exactly one of password, password_file, password_env, "
+            "password_command or password_credential") in message
 
 
 def test_password_two_given(tmp_path, monkeypatch):
@@ -625,7 +645,7 @@ def test_smtp_username_requires_password(tmp_path):
 
 
 def test_smtp_username_with_password_file(tmp_path):
-    (tmp_path / "smtp.pw").write_text("smtp-secret\n")
+    write_secret(tmp_path / "smtp.pw", "smtp-secret\n")
     config = load(tmp_path, with_("smtp", username="u", password_file="smtp.pw"))
     assert config.smtp.password.get_secret_value() == "smtp-secret"
 
@@ -664,3 +684,177 @@ def test_config_error_problems_and_str():
     error = ConfigError(["a: one", "b: two"])
     assert error.problems == ["a: one", "b: two"] and str(error) == "a: one\nb: two"
     assert ConfigError("single").problems == ["single"]
+
+
+@pytest.mark.parametrize("written, size", [("25MB", 25_000_000), ("10 MiB", 10 * 2**20), ("512kb", 512_000),
+                                           (30_000_000, 30_000_000)])
+def test_message_size_cap_in_usual_units(tmp_path, written, size):
+    data = minimal()
+    data["limits"] = {"max_message_size": written}
+    assert load(tmp_path, data).limits.max_message_size == size
+
+
+def test_message_size_cap_defaults_to_what_providers_accept(tmp_path):
+    assert load(tmp_path, minimal()).limits.max_message_size == 25_000_000
+
+
+@pytest.mark.parametrize("written, says", [("big", "is not a size — write a size such as \"25MB\""),
+                                          (True, "is not a size"), ("1KB", "is too small")])
+def test_bad_message_size_cap_says_how_to_write_one(tmp_path, written, says):
+    data = minimal()
+    data["limits"] = {"max_message_size": written}
+    message = problems(tmp_path, data)
+    assert message.startswith("limits.max_message_size: ") and says in message
+
+
+# --- password sources: a command, a systemd credential ----------------------------------
+
+def test_example_documents_every_password_source():
+    text = EXAMPLE.read_text()
+    for key in ("password:", "password_file:", "password_env:", "password_command:", "password_credential:"):
+        assert key in text, key
+
+
+def test_password_command_as_a_list_gives_its_first_line(tmp_path):
+    config = load(tmp_path, imap_with(password_command=["sh", "-c", f"echo {SECRET}; echo second line"]))
+    assert config.imap.password.get_secret_value() == SECRET
+
+
+def test_password_command_as_one_line_is_split_like_a_shell_would(tmp_path):
+    config = load(tmp_path, imap_with(password_command="sh -c 'printf \"%s\\n\" \"  two words \"'"))
+    assert config.imap.password.get_secret_value() == "  two words "
+
+
+def test_password_command_runs_without_a_shell(tmp_path):
+    config = load(tmp_path, imap_with(password_command=f"echo {SECRET} | tr a-z A-Z"))
+    assert config.imap.password.get_secret_value() == f"{SECRET} | tr a-z A-Z"
+
+
+def test_password_command_for_smtp(tmp_path):
+    config = load(tmp_path, with_("smtp", username="u", password_command=["echo", "smtp-secret"]))
+    assert config.smtp.password.get_secret_value() == "smtp-secret"
+
+
+def script(tmp_path: Path, body: str) -> str:
+    """An executable shell script, so that what it prints is not also in its command line."""
+    path = tmp_path / "getpw"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o700)
+    return str(path)
+
+
+def test_password_command_that_fails_says_which_its_status_and_first_error_line(tmp_path):
+    getpw = script(tmp_path, f"echo {SECRET}\necho 'gpg: decryption failed: No secret key' >&2\n"
+                             "echo second error line >&2\nexit 2")
+    message = problems(tmp_path, imap_with(password_command=[getpw, "mail/intro"]))
+    assert message.startswith(f"imap.password_command: `{getpw} mail/intro` failed (exit status 2: "
+                              "gpg: decryption failed: No secret key) — run it by hand")
+    assert "second" not in message and "exit with 0" in message and SECRET not in message
+
+
+def test_password_command_false(tmp_path):
+    message = problems(tmp_path, imap_with(password_command=["false"]))
+    assert "imap.password_command: `false` failed (exit status 1: no error message)" in message
+
+
+def test_password_command_killed_by_a_signal(tmp_path):
+    message = problems(tmp_path, imap_with(password_command=["sh", "-c", "kill -TERM $$"]))
+    assert "failed (killed by SIGTERM: no error message)" in message
+
+
+def test_password_command_printing_nothing(tmp_path):
+    message = problems(tmp_path, imap_with(password_command=[script(tmp_path, f"echo; echo {SECRET}")]))
+    assert "printed nothing on its first line — make it print the password on its first line" in message
+    assert SECRET not in message
+
+
+def test_password_command_not_found(tmp_path):
+    message = problems(tmp_path, imap_with(password_command=[str(tmp_path / "getpw"), "imap"]))
+    assert f"imap.password_command: {tmp_path / 'getpw'} not found — install it, or write its full path" in message
+
+
+def test_password_command_not_executable(tmp_path):
+    write_secret(tmp_path / "getpw", f"#!/bin/sh\necho {SECRET}\n")
+    message = problems(tmp_path, imap_with(password_command=[str(tmp_path / "getpw")]))
+    assert "cannot be run (permission denied) — make it executable" in message
+
+
+def test_password_command_is_stopped_after_its_timeout_with_its_children(tmp_path, monkeypatch):
+    import time
+
+    from mailbroker import config as config_module
+
+    monkeypatch.setattr(config_module, "PASSWORD_COMMAND_TIMEOUT", 0.5)
+    child = tmp_path / "child.pid"
+    started = time.monotonic()
+    message = problems(tmp_path, imap_with(password_command=["sh", "-c", f"sleep 30 & echo $! > {child}; wait"]))
+    assert time.monotonic() - started < 5
+    assert "did not finish within 0.5 s and was stopped" in message and "gpg-agent" in message
+    time.sleep(0.2)
+    status = Path(f"/proc/{child.read_text().strip()}/stat")
+    assert not status.exists() or status.read_text().split(") ")[1].startswith("Z"), "sleep still runs"
+
+
+@pytest.mark.parametrize("command, says", [
+    ("pass show 'mail", "cannot be split into arguments (No closing quotation) — close the quotes"),
+    ([], "is empty — write the command that prints the password"),
+    ("", "is empty — write the command that prints the password"),
+    (["pass", 3], "is not a command — write a list of arguments in quotes"),
+    ({"pass": "show"}, "is not a command"),
+])
+def test_password_command_badly_written(tmp_path, command, says):
+    assert f"imap.password_command: {says}" in problems(tmp_path, imap_with(password_command=command))
+
+
+def test_password_command_is_not_run_by_commands_that_need_no_server(tmp_path):
+    marker = tmp_path / "ran"
+    config = load_config(write(tmp_path, imap_with(password_command=["touch", str(marker)])),
+                         resolve_secrets=False)
+    assert config.imap.password is None and not marker.exists()
+
+
+def test_password_command_with_another_source(tmp_path):
+    message = problems(tmp_path, imap_with(password=SECRET, password_command=["echo", SECRET]))
+    assert "imap.password_command: cannot be used together with password — keep exactly one of" in message
+
+
+def credentials(monkeypatch, directory: Path, **files: str) -> None:
+    directory.mkdir()
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(directory))
+
+
+def test_password_credential(tmp_path, monkeypatch):
+    credentials(monkeypatch, tmp_path / "creds", **{"imap-password": f"{SECRET}\n"})
+    config = load(tmp_path, imap_with(password_credential="imap-password"))
+    assert config.imap.password.get_secret_value() == SECRET
+
+
+def test_password_credential_outside_systemd(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    message = problems(tmp_path, imap_with(password_credential="imap-password"))
+    assert "imap.password_credential: there is no systemd credential imap-password here " \
+           "($CREDENTIALS_DIRECTORY is not set) — run under systemd with LoadCredential=imap-password:/path, " \
+           "or use password_file" in message
+
+
+def test_password_credential_not_loaded(tmp_path, monkeypatch):
+    credentials(monkeypatch, tmp_path / "creds", **{"smtp-password": SECRET})
+    message = problems(tmp_path, imap_with(password_credential="imap-password"))
+    assert "imap.password_credential: the service has no credential imap-password" in message
+    assert "it has: smtp-password) — add LoadCredential=imap-password:/path to the unit" in message
+    assert SECRET not in message
+
+
+def test_password_credential_empty(tmp_path, monkeypatch):
+    credentials(monkeypatch, tmp_path / "creds", **{"imap-password": ""})
+    message = problems(tmp_path, imap_with(password_credential="imap-password"))
+    assert "imap.password_credential: credential imap-password is empty" in message
+
+
+@pytest.mark.parametrize("name", ["p@ss word!", "../imap-password", "..", "a:b"])
+def test_password_credential_name_that_is_not_one_is_not_echoed(tmp_path, monkeypatch, name):
+    credentials(monkeypatch, tmp_path / "creds")
+    message = problems(tmp_path, imap_with(password_credential=name))
+    assert "imap.password_credential: is not a credential name" in message and name not in message

@@ -141,7 +141,7 @@ def test_a_duplicate_request_is_refused_while_the_first_is_open(engine):
     fate = engine.handle(bytes(request()))
     assert "duplicate" in fate.reason
     [(recipients, refusal)] = outbox(engine)
-    assert recipients == (mt.REFERRER,) and ref in refusal.get_content()
+    assert recipients == (mt.REFERRER,) and ref in mt.text_of(refusal)
 
 
 def test_an_invalid_request_gets_a_precise_reply_and_nothing_else(engine):
@@ -149,7 +149,7 @@ def test_an_invalid_request_gets_a_precise_reply_and_nothing_else(engine):
     assert fate.folder == PROCESSED and "refused" in fate.reason
     [(recipients, refusal)] = outbox(engine)
     assert recipients == (mt.REFERRER,)
-    assert "Introduce:" in refusal.get_content()
+    assert "Introduce:" in mt.text_of(refusal)
 
 
 def test_ticks_remind_then_expire(engine, clock):
@@ -291,7 +291,7 @@ def test_no_address_gets_more_than_the_daily_cap(tmp_path, clock):
     engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))  # yes_noted (2)
     engine.handle(bytes(mt.reply(to_alice, ALICE, "hmm, what?")))  # clarify: over the cap, not sent
     sent_to_alice = [m for r, m in outbox(engine) if ALICE in r]
-    assert len(sent_to_alice) == 1 and "Thank you, your yes is noted" in sent_to_alice[0].get_content()
+    assert len(sent_to_alice) == 1 and "Thank you, your yes is noted" in mt.text_of(sent_to_alice[0])
     assert store.messages_since(ALICE, T0 - timedelta(hours=1)) == 2
 
 
@@ -337,3 +337,94 @@ def test_with_trusted_servers_a_request_needs_dmarc(tmp_path, clock):
     genuine = request()
     genuine["Authentication-Results"] = "mx.example.test; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"
     assert "started" in engine.handle(bytes(genuine)).reason
+
+
+# --- messages over limits.max_message_size: only their header was fetched ---------------
+
+BIG = 40_000_000
+
+
+def header_only(msg) -> bytes:
+    raw = bytes(msg)
+    return raw[:raw.index(b"\n\n") + 2] if b"\n\n" in raw else raw[:raw.index(b"\r\n\r\n") + 4]
+
+
+def test_an_oversize_request_is_set_aside_and_the_referrer_told(engine):
+    fate = engine.handle(header_only(request()), too_large=BIG)
+    assert fate.folder == QUARANTINE and "over limits.max_message_size" in fate.reason
+    [(to, refusal)] = outbox(engine)
+    assert to == (mt.REFERRER,) and "not sent" in refusal["Subject"]
+    assert "40 MB, more than the 25 MB" in mt.text_of(refusal)
+    assert engine.store.referrals() == []
+
+
+def test_an_oversize_french_request_is_refused_in_french(engine):
+    raw = mt.direct_request("Présenter : Anne", subject="Tr: Présentation à Jeanne, merci de votre aide")
+    engine.handle(header_only(raw), too_large=BIG)
+    [(_, refusal)] = outbox(engine)
+    assert "40 Mo, plus que les 25 Mo" in mt.text_of(refusal)
+
+
+def test_oversize_mail_from_others_is_set_aside_without_a_word(engine):
+    ref, to_alice, _ = start(engine)
+    stranger = request(referrer=mt.address("stranger"))
+    big_yes = mt.reply(to_alice, ALICE, "Yes, happy to. My CV is attached.")
+    out_of_office = mt.direct_request("I am away.", subject="Out of office")
+    out_of_office["Auto-Submitted"] = "auto-replied"
+    for msg in (stranger, big_yes, out_of_office):
+        fate = engine.handle(header_only(msg), too_large=BIG)
+        assert fate.folder == QUARANTINE, fate
+    assert outbox(engine) == []
+    assert engine.store.load(ref).requester.answer is None
+
+
+def test_the_same_oversize_message_is_answered_once(engine):
+    raw = header_only(request())
+    engine.handle(raw, too_large=BIG)
+    assert engine.handle(raw, too_large=BIG).reason == "already handled"
+    assert len(outbox(engine)) == 1
+
+
+# --- Each party in their own language -------------------------------------------------------
+
+def test_the_requester_is_asked_in_the_language_of_their_own_message(engine):
+    french = mt.gmail_forward("Please introduce Alice to Bob Stone <bob@example.test>: we built Acme's payments "
+                              "platform together.", author=ALICE, author_name="Alice Martin", subject="Intro ?",
+                              body="Bonjour Rita, est-ce que tu pourrais me présenter à quelqu'un qui dirige "
+                                   "une équipe paiements ? Merci beaucoup pour ton aide.")
+    engine.handle(bytes(french))
+    sent = {r: m for r, m in outbox(engine)}
+    assert "Souhaitez-vous cette mise en relation" in mt.text_of(sent[(ALICE,)])
+    assert "Would you like this introduction" in mt.text_of(sent[(BOB,)])
+    assert mt.text_of(sent[(mt.REFERRER,)]).startswith("Hello")  # the referrer wrote in English
+
+
+def test_a_lang_line_sets_the_language_of_both_parties(engine):
+    engine.handle(bytes(mt.direct_request(
+        "Introduce: Alice Martin <alice@example.test>\nTo: Bob Stone <bob@example.test>\n"
+        "Why: we built Acme's payments platform together.\nLang: fr")))
+    sent = {r: m for r, m in outbox(engine)}
+    assert all("Souhaitez-vous" in mt.text_of(sent[(who,)]) for who in (ALICE, BOB))
+    assert "Souhaitez-vous" not in mt.text_of(sent[(mt.REFERRER,)])
+
+
+def test_a_party_who_writes_back_in_french_is_answered_in_french(engine):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Je ne suis pas sûr, qui est-elle et que fait-elle exactement ?")))
+    [(_, clarify)] = [(r, m) for r, m in outbox(engine) if r == (BOB,)]
+    assert mt.text_of(clarify).startswith("Bonjour")
+    assert engine.store.load(ref).target.lang == "fr" and engine.store.load(ref).requester.lang == "en"
+
+
+def test_stop_after_the_end_still_suppresses_and_is_confirmed_once(engine):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "No thanks.")))
+    outbox(engine)
+    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "Stop. Please never contact me again.")))
+    assert fate.folder == PROCESSED and "never to be contacted" in fate.reason
+    [(to, confirmation)] = outbox(engine)
+    assert to == (ALICE,) and engine.store.suppressed([ALICE]) == (ALICE,)
+    again = mt.reply(to_alice, ALICE, "STOP")
+    assert engine.handle(bytes(again)).folder == PROCESSED
+    assert outbox(engine) == []
+    assert engine.store.load(ref).requester.answer is None  # the consent record is not rewritten

@@ -224,6 +224,14 @@ class Broker:
         self._open()
 
     def _open(self) -> None:
+        # Earlier cases may have left what refuses a new Alice–Bob referral: a fuzzed
+        # "stop" (suppression) or a fuzzed request between the same two people.
+        store, alice, bob = self.engine.store, mt.address("alice"), mt.address("bob")
+        with store.transaction():
+            store._db.execute("DELETE FROM suppression")
+        while duplicate := store.open_between(alice, bob):
+            self.engine.cancel(duplicate)
+        assert_safe_outbox(self.engine)
         sent = start_referral(self.engine)
         self.to_alice = sent[mt.address("alice")]
         self.to_bob = sent[mt.address("bob")]

@@ -19,6 +19,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -127,13 +128,48 @@ def assert_safe_outbox(engine: Engine) -> list[EmailMessage]:
         assert [a.addr_spec for a in msg["From"].addresses] == [BROKER]
         recipients = [a.addr_spec.lower() for h in ("To", "Cc") if msg[h] for a in msg[h].addresses]
         assert recipients == [r.lower() for r in item.recipients]
-        assert not msg.is_multipart() and msg.get_content_type() == "text/plain"
-        body = msg.get_content()
+        assert msg.get_content_type() == "multipart/alternative"
+        plain, html = msg.iter_parts()
+        assert plain.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+        body = plain.get_content()
         assert not any(c in body for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x00")
+        assert_markup_is_the_brokers(html.get_content(), body)
         sent.append(msg)
         with engine.store.transaction():
             engine.store.mark_sent(item.id, T0)
     return sent
+
+
+class _Markup(HTMLParser):
+    """Collects the tags, attributes and text of an HTML document."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attributes, self.text = [], set(), []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+# The markup of the broker's layout (templates/layout.html), and nothing else: no link,
+# no image, no script, no event handler, whatever the text it was made from says.
+LAYOUT_TAGS = {"html", "head", "meta", "title", "body", "div", "p", "br", "blockquote", "ul", "li"}
+LAYOUT_ATTRIBUTES = {"lang", "charset", "name", "content", "style"}
+
+
+def assert_markup_is_the_brokers(html: str, plain: str) -> None:
+    """The HTML alternative holds the broker's markup only, and says what the text says."""
+    markup = _Markup()
+    markup.feed(html)
+    assert set(markup.tags) <= LAYOUT_TAGS, set(markup.tags) - LAYOUT_TAGS
+    assert markup.attributes <= LAYOUT_ATTRIBUTES, markup.attributes - LAYOUT_ATTRIBUTES
+    words = lambda text: re.sub(r"[\s>\-]+", " ", text).split()  # noqa: E731 - quoting and list marks aside
+    shown = "".join(markup.text)
+    assert words(shown)[-len(words(plain)):] == words(plain) or words(plain) == [], (shown[:500], plain[:500])
 
 
 @pytest.fixture
@@ -180,7 +216,7 @@ AMBIGUOUS = {"name_with_address_and_quotes"}
 def test_the_referrer_sees_whom_an_ambiguous_forward_was_read_as(engine):
     handle(engine, (HOSTILE / "name_with_address_and_quotes.eml").read_bytes())
     [ack] = [m for m in assert_safe_outbox(engine) if m["To"].addresses[0].addr_spec == mt.REFERRER]
-    assert EVIL in ack.get_content()
+    assert EVIL in mt.text_of(ack)
 
 
 # What some of them must lead to, beyond "processed or quarantined, nothing leaks".
@@ -190,7 +226,7 @@ EXPECTED = {
     "no_from": (QUARANTINE, "no usable From address"),
     "group_from": (QUARANTINE, "no usable From address"),
     "from_non_ascii_local_part": (QUARANTINE, "no usable From address"),
-    "target_non_ascii_local_part": (PROCESSED, "invalid_address"),
+    "target_non_ascii_local_part": (PROCESSED, "international_address"),
     "name_encoded_word_crlf": (PROCESSED, "started"),
     "subject_encoded_crlf": (PROCESSED, "started"),
     "message_id_injection": (PROCESSED, "started"),
@@ -227,9 +263,11 @@ def test_the_context_keeps_no_control_character_nor_override(engine):
     handle(engine, (HOSTILE / "context_html_and_controls.eml").read_bytes())
     sent = assert_safe_outbox(engine)
     request = next(m for m in sent if m["To"].addresses[0].addr_spec == ALICE)
-    body = request.get_content()
+    body = mt.text_of(request)
     assert "payments platform" in body and "\x1b" not in body and "\x07" not in body
-    assert "<script>" in body  # shown as the text it is: the message is text/plain
+    assert "<script>" in body  # shown as the text it is, in the text part
+    html = request.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html  # and escaped in the HTML part
 
 
 # --- Hostile replies: what a party writes is echoed to the others ---------------------------------------

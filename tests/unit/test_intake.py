@@ -280,6 +280,8 @@ def test_error_fixtures(name, code, detail):
     "body, code, detail",
     [
         ("Introduce: John <john@acme.test>\nTo: Jane <jane..doe@globex.test>", "invalid_address", "jane..doe@globex.test"),
+        ("Introduce: John <john@acme.test>\nTo: Zoë <zoë@globex.test>", "international_address", "zoë@globex.test"),
+        ("Introduce: John <john@acme.test>\nTo: Zoë <zoë..x@globex.test>", "invalid_address", "zoë..x@globex.test"),
         ("Introduce: John <john@acme.test>\nTo: John again <John@ACME.test>", "same_person", "John@acme.test"),
         ("Introduce: John <john@acme.test>\nTo: Broker <Intro+abc@Broker.test>", "broker_as_party", "Intro+abc@broker.test"),
         ("Introduce: John <john@acme.test>\nTo: me <claire@referrer.test>", "referrer_as_party", "claire@referrer.test"),
@@ -311,7 +313,7 @@ def test_french_error_carries_the_language():
 
 def test_every_code_returned_is_declared_in_the_model():
     assert {"ambiguous_target", "no_target", "target_without_address", "no_requester", "invalid_address",
-            "same_person", "broker_as_party", "referrer_as_party"} <= set(INTAKE_ERROR_CODES)
+            "international_address", "same_person", "broker_as_party", "referrer_as_party"} <= set(INTAKE_ERROR_CODES)
 
 
 # --- Language and validation --------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbroker.compose import Identity, compose
+from mailbroker import testing as mt
+from mailbroker.compose import Identity, compose, render
 from mailbroker.model import (
-    Answer, Answered, Cancelled, ContextGiven, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
+    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ContextGiven, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
 )
 from mailbroker.workflow import (Limits, Policy, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
                                  without_suppressed)
@@ -187,7 +189,7 @@ def test_decline_on_behalf_of_the_referrer():
     assert out.to == (ALICE,) and out.cc == (REFERRER,) and out.reply_to == (REFERRER,)
     message = compose(out, IDENTITY, T0)
     assert str(message["From"]) == '"Rita Referrer (via Introductions)" <intro@example.test>'
-    assert "don't know your work well enough" in message.get_content()
+    assert "don't know your work well enough" in mt.text_of(message)
     assert BOB.address not in message.as_string()
 
 
@@ -219,7 +221,7 @@ def test_limits_refuse_with_a_precise_reason():
     assert vet(asked_last_month=(("bob@example.test", 1),)) == ("limit_requests_per_person", "bob@example.test")
     for code in ("limit_referrals_per_day", "limit_open_referrals", "limit_requests_per_person"):
         out = refuse_request(REFERRER, IntakeError(code, "2"), subject="Hi", message_id="", policy=POLICY)
-        body = compose(out, IDENTITY, T0).get_content()
+        body = mt.text_of(compose(out, IDENTITY, T0))
         assert "could not start this introduction" in body and "Two ways" not in body
 
 
@@ -238,7 +240,7 @@ def test_suppressed_recipients_are_removed():
 def test_unnamed_party_is_never_shown_by_address():
     d = decide(None, started(requester=Person("", "anon@example.test")), T0, POLICY)
     to_bob = d.outgoing[1]
-    body = compose(to_bob, IDENTITY, T0).get_content()
+    body = mt.text_of(compose(to_bob, IDENTITY, T0))
     assert "anon@example.test" not in body
     assert "a contact of Rita Referrer" in body
 
@@ -283,7 +285,14 @@ def test_invariants_hold_for_any_sequence_of_events(steps, lang, needs_context):
                 other = BOB if out.to[0] == ALICE else ALICE
                 assert other.address not in message.as_string()
         if not was_open and d.referral.state is not State.PENDING and d.referral.state is not State.INTRODUCED:
-            assert d.outgoing == () and d.referral == referral
+            # Invariant: nothing happens after the end, but for a "stop", which always counts.
+            assert d.referral == referral
+            if isinstance(event, Answered) and event.answer is Answer.STOP:
+                stopper = referral.party(event.role).person
+                assert d.suppress == (stopper.address,)
+                assert all(o.template == "stop_confirmed" and o.to == (stopper,) for o in d.outgoing)
+            else:
+                assert d.outgoing == () and d.suppress == ()
         referral = d.referral
         reminders = [o for o in d.outgoing if o.template == "reminder"]
         assert len(reminders) <= 2
@@ -291,3 +300,16 @@ def test_invariants_hold_for_any_sequence_of_events(steps, lang, needs_context):
             assert all(o.to == (REFERRER,) for o in d.outgoing)
     assert introductions <= 1
     assert (referral.state is State.INTRODUCED) == (introductions == 1)
+
+
+LIMIT_CODES = ("limit_referrals_per_day", "limit_open_referrals", "limit_requests_per_person")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("code", INTAKE_ERROR_CODES + LIMIT_CODES)
+def test_every_refusal_has_its_own_wording_in_each_language(code, lang):
+    """No referrer ever gets the catch-all "could not be read (code)"."""
+    detail = "12.5;10" if code == "too_large" else "zoë@example.test"
+    subject, body = render("intake_error", lang, {"code": code, "detail": detail, "subject": "Intro"},
+                           IDENTITY)
+    assert code not in body and "could not be read" not in body and "n'a pas pu être lue" not in body
