@@ -215,6 +215,8 @@ def _clean(facts: dict) -> dict:
             return _BODY_CONTROL.sub("", value)
         if isinstance(value, (list, tuple)):
             return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {key: clean(v) for key, v in value.items()}
         return value
     return {key: clean(value) for key, value in facts.items()}
 

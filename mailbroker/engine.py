@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from . import authentication, automatic, bounces, intake, mailtext, replies
+from . import authentication, automatic, bounces, commands, intake, mailtext, replies
 from .compose import BUILT_IN, Identity, compose, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
@@ -29,7 +29,7 @@ from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeErro
 from .store import Store
 from .wording import Wording
 from .workflow import (Decision, Policy, Usage, consent_requests_again, decide, decline_for_referrer, next_due,
-                       party_language, refuse_request, vet_request, without_suppressed)
+                       party_language, refuse_request, status_for_referrer, vet_request, without_suppressed)
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,27 @@ class Engine:
         referrer, refused = self._referrer(msg)
         if referrer is None:
             return None, replace(refused, kind="stranger")
+        own_text = "\n".join(intake.note_lines(mailtext.body_text(msg)))
+        if commands.asks_for_status(mailtext.header_text(msg, "Subject"), own_text):
+            return _as("command", self._status(msg, referrer, own_text))
         return _as("request", self._request(msg, referrer))
+
+    @staticmethod
+    def _referrer_cancels(msg: EmailMessage, referral: Referral) -> bool:
+        """The referrer answering "cancel" to a message that asks nothing (the
+        acknowledgement, a note about an answer): the one thing such a reply may do."""
+        sender = mailtext.sender(msg)
+        return (sender is not None and referral.referrer.same_address(sender.address)
+                and commands.asks_to_cancel(replies.read_reply(msg).fresh_text))
+
+    def _status(self, msg: EmailMessage, referrer: Person, own_text: str) -> tuple[Decision, Fate]:
+        subject = mailtext.header_text(msg, "Subject")
+        lang = intake.written_language(f"{subject}\n{own_text}") or self.policy.language
+        referrals = self.store.open_referrals_of(referrer.address)
+        out = status_for_referrer(referrer, referrals, subject=subject,
+                                  message_id=mailtext.header_text(msg, "Message-ID"), lang=lang)
+        return Decision(None, (out,), reason="status sent"), \
+            Fate(PROCESSED, f"{referrer.address} asked for the status of their {len(referrals)} open referral(s)")
 
     def _referrer(self, msg: EmailMessage) -> tuple[Person | None, Fate | None]:
         """The allowed referrer who sent `msg`, or why nobody is."""
@@ -234,8 +254,9 @@ class Engine:
 
     def _reply(self, msg: EmailMessage, ref: str, who: Role | str | None) -> tuple[Decision | None, Fate]:
         referral = self.store.load(ref)
-        if who is None:
+        if who is None and not self._referrer_cancels(msg, referral):
             return None, Fate(PROCESSED, "reply in the thread of a message that asks nothing", ref)
+        who = who or REFERRER
         expected = referral.referrer if who == REFERRER else referral.party(who).person
         sender = mailtext.sender(msg)
         if sender is None or not expected.same_address(sender.address):
@@ -244,13 +265,16 @@ class Engine:
                                           "not counted", ref)
         reply = replies.read_reply(msg)
         message_id = mailtext.header_text(msg, "Message-ID")
-        if who == REFERRER:
+        if who == REFERRER and commands.asks_to_cancel(reply.fresh_text):
+            event = Cancelled()
+        elif who == REFERRER:
             event = ContextGiven(reply.fresh_text, message_id)
         else:
             note = reply.note if reply.answer is Answer.YES else reply.fresh_text
             event = Answered(who, reply.answer, note, message_id, lang=intake.written_language(reply.fresh_text))
         decision = decide(referral, event, self.clock(), self.policy)
-        what = "wrote back" if who == REFERRER else f"answered {reply.answer}"
+        what = ("asked to cancel" if isinstance(event, Cancelled) else "wrote back") if who == REFERRER \
+            else f"answered {reply.answer}"
         if not referral.state.is_open and decision.referral == referral:
             if decision.suppress:  # "stop" after the end: it counts, but is confirmed only once
                 if self.store.suppressed(list(decision.suppress)):

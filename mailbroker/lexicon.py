@@ -98,6 +98,11 @@ class Language:
     # A note that opens with one of these asks the broker to decline the forwarded
     # request in the referrer's name ("Decline — we never worked together").
     decline_words: tuple[str, ...] = ()
+    # A referrer's commands by email, each the whole of what they write: a new message
+    # asking how their referrals stand, a reply to one of the broker's messages about a
+    # referral asking to call it off.
+    status_words: tuple[str, ...] = ()
+    cancel_words: tuple[str, ...] = ()
 
     # --- Answers to a consent request --------------------------------------------------
 
@@ -265,6 +270,11 @@ EN = Language(
     ),
     names=("en", "eng", "english", "anglais"),
     decline_words=("decline", "please decline", "politely decline", "decline please", "decline this"),
+    status_words=("status", "status please", "my referrals", "my introductions", "open referrals",
+                  "open introductions", "where are my introductions", "where do my introductions stand"),
+    cancel_words=("cancel", "cancel it", "cancel this", "please cancel", "cancel please", "cancel this one",
+                  "cancel the introduction", "cancel this introduction", "cancel the request",
+                  "cancel this request", "please cancel this", "please cancel it"),
     request_filler=(
         "hi", "hello", "hey", "dear", "please", "pls", "thanks", "thank", "you", "your", "could", "would",
         "can", "will", "may", "might", "do", "mind", "kindly", "introduce", "introduction", "intro", "connect",
@@ -486,6 +496,11 @@ FR = Language(
     name_particles=("de", "du", "des", "la", "le", "d'"),
     names=("fr", "fra", "fre", "french", "français", "francais"),
     decline_words=("refuser", "refuse", "décliner", "décline", "merci de refuser", "merci de décliner"),
+    status_words=("statut", "état", "mes mises en relation", "mes présentations", "où en sont mes mises en relation",
+                  "point sur mes mises en relation"),
+    cancel_words=("annuler", "annule", "annulez", "annule-la", "annulez-la", "merci d'annuler",
+                  "annuler la mise en relation", "annulez la mise en relation", "annule la mise en relation",
+                  "annuler la demande", "annulez la demande", "annule la demande", "merci d'annuler la demande"),
     request_filler=(
         "bonjour", "salut", "cher", "chere", "coucou", "merci", "svp", "stp", "plait", "te", "vous", "tu",
         "pourrais", "pourriez", "peux", "pouvez", "voudrais", "voudriez", "pourras", "est", "ce", "que",

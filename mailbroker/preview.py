@@ -15,7 +15,7 @@ from .compose import Identity, compose
 from .model import (Answer, Answered, Cancelled, IntakeError, Outgoing, Person, ReferralRequest, Role,
                     Started, Tick, Undeliverable)
 from .wording import LANGUAGES, Wording, render_problem
-from .workflow import Policy, decide, decline_for_referrer, refuse_request
+from .workflow import Policy, decide, decline_for_referrer, refuse_request, status_for_referrer
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))
@@ -45,7 +45,7 @@ def samples(lang: str = "en") -> dict[str, Outgoing]:
     start = Started(REQUEST, "K7Q3XF", "tokenrequester01", "tokentarget00001", lang, lang, lang,
                     "<ask-alice@example.com>", "<ask-bob@example.com>", referrer_token="tokenreferrer001")
     referral = keep(decide(None, start, NOW, POLICY))
-    keep(decide(None, replace(start, needs_context=True), NOW, POLICY))
+    waiting = keep(decide(None, replace(start, ref="P4M2ZD", needs_context=True), NOW, POLICY))
     keep(decide(referral, Answered(Role.TARGET, Answer.UNCLEAR, "Who is she exactly?", "<q@example.com>"),
                 later(1), POLICY))
     keep(decide(referral, Tick(), later(3), POLICY))
@@ -63,6 +63,8 @@ def samples(lang: str = "en") -> dict[str, Outgoing]:
                              message_id=REQUEST.message_id, policy=POLICY)
     found.setdefault("intake_error", replace(refusal, lang=lang))
     found.setdefault("decline", replace(decline_for_referrer(REQUEST, POLICY), lang=lang))
+    found.setdefault("referrer_status", status_for_referrer(REFERRER, [referral, replace(yes, ref="H3T8VB"), waiting], subject="status",
+                                                            message_id="<status@example.com>", lang=lang))
     return found
 
 

@@ -296,6 +296,13 @@ class Store:
             "SELECT COUNT(*) FROM referrals WHERE referrer_address = ? COLLATE NOCASE "
             "AND state IN ('pending', 'awaiting_context')", (referrer,)).fetchone()[0]
 
+    def open_referrals_of(self, referrer: str, limit: int = 200) -> list[Referral]:
+        """A referrer's open referrals, oldest first (for the "status" command)."""
+        rows = self._db.execute(
+            "SELECT ref FROM referrals WHERE referrer_address = ? COLLATE NOCASE "
+            "AND state IN ('pending', 'awaiting_context') ORDER BY created_at LIMIT ?", (referrer, limit))
+        return [self.load(row["ref"]) for row in rows.fetchall()]
+
     def asked_since(self, address: str, since: datetime) -> int:
         """Consent requests sent to `address` since then, whoever the referrer."""
         return self._db.execute(

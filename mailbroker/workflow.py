@@ -169,6 +169,22 @@ def refuse_request(referrer: Person, error: IntakeError, *, subject: str, messag
     )
 
 
+def status_for_referrer(referrer: Person, referrals: list[Referral], *, subject: str, message_id: str,
+                        lang: str) -> Outgoing:
+    """The answer to a referrer's "status": each open referral, who was asked, who answered."""
+    rows = [{
+        "ref": r.ref,
+        "requester": r.requester.person.label,
+        "target": r.target.person.label,
+        "waiting_for_context": r.state is State.AWAITING_CONTEXT,
+        "requester_answer": r.requester.answer.value if r.requester.answer else "",
+        "target_answer": r.target.answer.value if r.target.answer else "",
+        "since": r.created_at.date().isoformat() if r.created_at else "",
+    } for r in referrals]
+    return Outgoing(template="referrer_status", to=(referrer,), lang=lang, in_reply_to=message_id,
+                    facts={"referrer": referrer.label, "subject": subject, "referrals": rows})
+
+
 def decline_for_referrer(request: ReferralRequest, policy: Policy) -> Outgoing:
     """The referrer cannot vouch for the requester: a courteous no in the referrer's name,
     the referrer in copy and as the reply address, so the conversation stays theirs.

@@ -283,3 +283,21 @@ def test_check_config_names_the_bad_key(tmp_path):
     result = b.cli("check-config")
     assert result.returncode != 0
     assert "imap.security" in result.stderr and "tls" in result.stderr
+
+
+def test_a_referrer_asks_for_the_status_then_cancels_by_mail(broker):
+    send(forward_from_alice_to_bob())
+    consent_requests()
+    with mt.Mailbox("referrer") as r:
+        [ack] = r.wait_for(subject_has("Looking for a payments lead"))
+    send(direct_request("status", subject="status"))
+    with mt.Mailbox("referrer") as r:
+        [status] = r.wait_for(subject_has("your introductions in progress"))
+    assert "Alice Martin and Bob Stone" in mt.text_of(status) and "no answer yet" in mt.text_of(status)
+    send(reply(ack, REFERRER, "Cancel"))
+    with mt.Mailbox("referrer") as r:
+        r.wait_for(subject_has("cancelled"))
+    with mt.Mailbox("bob") as b:
+        b.wait_for(subject_has("not going ahead"))
+    broker.settled()
+    assert "cancelled" in broker.cli("list").stdout

@@ -428,3 +428,40 @@ def test_stop_after_the_end_still_suppresses_and_is_confirmed_once(engine):
     assert engine.handle(bytes(again)).folder == PROCESSED
     assert outbox(engine) == []
     assert engine.store.load(ref).requester.answer is None  # the consent record is not rewritten
+
+
+# --- A referrer's commands by email ---------------------------------------------------------
+
+def test_status_by_mail_lists_the_referrers_open_referrals(engine):
+    ref, _, _ = start(engine)
+    fate = engine.handle(bytes(mt.direct_request("status", subject="Status")))
+    assert fate.folder == PROCESSED and fate.kind == "command" and "1 open referral" in fate.reason
+    [(to, status)] = outbox(engine)
+    assert to == (mt.REFERRER,) and "your introductions in progress" in str(status["Subject"])
+    assert f"{ref}: Alice Martin and Bob Stone" in mt.text_of(status)
+    assert engine.store.referrals() and len(engine.store.referrals()) == 1  # no referral started
+
+
+def test_status_by_mail_from_a_stranger_gets_nothing(engine):
+    fate = engine.handle(bytes(mt.direct_request("status", referrer=mt.address("stranger"))))
+    assert fate.folder == QUARANTINE and outbox(engine) == []
+
+
+def test_cancel_in_reply_to_the_acknowledgement_cancels(engine):
+    engine.handle(bytes(request()))
+    sent = {r: m for r, m in outbox(engine)}
+    ack = sent[(mt.REFERRER,)]
+    fate = engine.handle(bytes(mt.reply(ack, mt.REFERRER, "Cancel")))
+    assert fate.folder == PROCESSED and "asked to cancel" in fate.reason
+    referral = engine.store.load(fate.ref)
+    assert referral.state is State.CANCELLED
+    assert sorted(r for r, _ in outbox(engine)) == [(ALICE,), (BOB,), (mt.REFERRER,)]
+
+
+def test_a_context_answer_that_mentions_cancelling_is_the_context(engine):
+    engine.handle(bytes(mt.direct_request("Introduce: Alice Martin <alice@example.test>\n"
+                                          "To: Bob Stone <bob@example.test>")))
+    [(_, question)] = outbox(engine)
+    fate = engine.handle(bytes(mt.reply(question, mt.REFERRER, "Bob cancelled his trip to Lyon, so he has time; "
+                                                               "we built Acme's payments platform together.")))
+    assert engine.store.load(fate.ref).state is State.PENDING
