@@ -342,7 +342,10 @@ class Engine:
         for ref in self.store.due(now):
             with self.store.transaction():
                 referral = self.store.load(ref)
-                self._apply(decide(referral, Tick(), now, self.policy))
+                decision = decide(referral, Tick(), now, self.policy)
+                self._apply(decision)
+            if decision.reason:
+                log.info("referral %s: %s", ref, decision.reason, extra={"event": "timer", "ref": ref})
             moved += 1
         return moved
 

@@ -325,6 +325,18 @@ def attached_forward(note: str, original: EmailMessage, referrer: str = REFERRER
     return msg
 
 
+def http_get(url: str) -> tuple[int, str]:
+    """(status, body) of a GET on a loopback URL, an HTTP error included."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def text_of(msg: EmailMessage) -> str:
     """The plain-text body of a message, as a reader of the plain text sees it (the
     broker's messages are multipart/alternative: text, then HTML)."""

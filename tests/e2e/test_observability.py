@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -20,12 +18,7 @@ from .test_flow import consent_requests, forward_from_alice_to_bob
 pytestmark = pytest.mark.e2e
 
 
-def fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+fetch = mt.http_get
 
 
 def wait_for(predicate, timeout: float = 20.0):

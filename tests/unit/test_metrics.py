@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-import urllib.error
-import urllib.request
 
 import pytest
 
+from mailbroker import testing as mt
 from mailbroker.logs import JsonFormatter, configure
 from mailbroker.metrics import Endpoint, Metrics
 
@@ -22,12 +21,7 @@ def served():
     endpoint.stop()
 
 
-def fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+fetch = mt.http_get
 
 
 def test_metrics_are_served_in_the_prometheus_format(served):
