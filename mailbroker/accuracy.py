@@ -20,6 +20,10 @@ The sets:
    for automatic.
 5. bounces (when `mailbroker.bounces` exists): the sisimai delivery reports are
    recognised, with the failed recipient read right.
+6. held-out replies and referrals (tests/labelled/holdout): the same two readings on
+   sets written before the readers were tuned on them, in client layouts the first
+   sets do not have; shown as separate rows, so that a figure tuned to its own set
+   and one on mail never seen are not mixed.
 
 Each set is a function returning a `Result`; sets whose data is absent are skipped.
 """
@@ -94,11 +98,11 @@ def note_matches(expected: str, got: str) -> bool:
     return any(have[i : i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
-def consent_replies(labelled: Path = LABELLED) -> Result | None:
-    folder = labelled / "replies"
+def consent_replies(labelled: Path = LABELLED, folder: str = "replies", name: str = "consent replies") -> Result | None:
+    folder = labelled / folder
     if not (folder / "labels.tsv").exists():
         return None
-    result = Result("consent replies")
+    result = Result(name)
     for row in _labels(folder / "labels.tsv"):
         reply = replies.read_reply(_read(folder / row["file"]))
         expected, got = row["answer"], str(reply.answer)
@@ -116,11 +120,11 @@ def consent_replies(labelled: Path = LABELLED) -> Result | None:
 # --- 2. Referrals ----------------------------------------------------------------------------
 
 
-def referrals(labelled: Path = LABELLED) -> Result | None:
-    folder = labelled / "referrals"
+def referrals(labelled: Path = LABELLED, folder: str = "referrals", name: str = "referrals") -> Result | None:
+    folder = labelled / folder
     if not (folder / "labels.tsv").exists():
         return None
-    result = Result("referrals")
+    result = Result(name)
     for row in _labels(folder / "labels.tsv"):
         found = intake.read_request(_read(folder / row["file"]), BROKER)
         if row["kind"] == "error":
@@ -254,7 +258,7 @@ def _ordinary_replies(corpus: Path, labelled: Path):
                 "Subject: Re: Introduction to Bob Stone? [K7Q-3XF]\nContent-Type: text/plain; charset=utf-8\n\n"
             )
             yield f"{folder.split('+')[0]}/{path.name}", mailtext.parse(head.encode() + path.read_bytes())
-    for folder in ("replies", "referrals"):  # people's answers, and referrers' requests
+    for folder in ("replies", "referrals", "holdout/replies", "holdout/referrals"):  # answers and requests
         labels = labelled / folder / "labels.tsv"
         if labels.exists():
             for row in _labels(labels):
@@ -329,6 +333,8 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
     sets = (
         consent_replies(labelled),
         referrals(labelled),
+        consent_replies(labelled, "holdout/replies", "held-out replies"),
+        referrals(labelled, "holdout/referrals", "held-out referrals"),
         forwards(corpus),
         automatic_replies(corpus, labelled),
         bounce_reports(corpus),

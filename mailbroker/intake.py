@@ -611,6 +611,9 @@ def _labelled_lines(lines: list[str]) -> _Labelled:
             kind, value, _ = labelled
             found.rows.add(row)
             current = kind
+            if not value and kind in ("introduce", "target") and _value_below(lines, row):
+                value = lines[row + 1].strip()  # "Introduce:" alone, the person on the next line
+                found.rows.add(row + 1)
             if kind == "context":
                 found.context.append(value)
             elif kind == "lang":
@@ -621,6 +624,11 @@ def _labelled_lines(lines: list[str]) -> _Labelled:
             found.context.append(line.strip())
             found.rows.add(row)
     return found
+
+
+def _value_below(lines: list[str], row: int) -> bool:
+    """Whether the line under an empty label is its value: written, and no label itself."""
+    return row + 1 < len(lines) and bool(lines[row + 1].strip()) and _request_label(lines[row + 1]) is None
 
 
 def _label_languages(lines: list[str]) -> tuple[frozenset[str], ...]:
@@ -845,6 +853,9 @@ def scrub_addresses(text: str, parties: list[Person]) -> str:
     addr = ADDRESS_RE.pattern
     if find_addresses(text, 1):  # else none of the patterns below can match: skip their cost
         text = _scrub_found(text, names, addr)
+    # What the patterns could not take whole (two addresses run together, a half-typed
+    # one) may still show part of one: no word with an "@" is kept.
+    text = re.sub(r"[^\s@]*@\S*", "", text)
     text = re.sub(r"\(\s*\)", "", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 

@@ -60,6 +60,11 @@ class Language:
     # any attachments are confidential…"): it and everything under it is not what the
     # person wrote.
     disclaimers: tuple[str, ...] = ()
+    # Beginnings of the warning a mail server writes above a message from outside its
+    # organisation ("CAUTION: This email originated from outside…"): that paragraph is
+    # not what the person wrote. An entry in brackets ("[EXTERNAL]") is a tag before the
+    # text on the same line: only the tag goes.
+    external_banners: tuple[str, ...] = ()
     # Subject beginnings of automatic replies and delivery reports.
     auto_subjects: tuple[str, ...] = ()
     # What challenge-response spam filters write: "confirm you are human" before the
@@ -191,7 +196,17 @@ EN = Language(
         "The information contained in this", "The information in this email",
         "The content of this email is confidential", "Confidentiality notice", "Confidentiality note",
         "Disclaimer:", "Legal disclaimer", "Important notice:", "Please consider the environment",
-        "Think before you print",
+        "Think before you print", "This message may contain", "This email may contain", "This e-mail may contain",
+        "This communication may contain", "This message (including any attachments)",
+        "This email (including any attachments)", "NOTICE: This", "IMPORTANT: This", "Privileged and confidential",
+        "Privileged & confidential",
+    ),
+    external_banners=(
+        "CAUTION: This email originated from outside", "CAUTION: This e-mail originated from outside",
+        "CAUTION: External email", "This email originated from outside", "This message originated from outside",
+        "EXTERNAL EMAIL:", "External email:", "WARNING: This email originated", "WARNING: External email",
+        "This message is from an external sender", "This email is from an external sender",
+        "[EXTERNAL]", "[External]", "[EXT]", "[External Email]", "[EXTERNAL EMAIL]",
     ),
     challenge_phrases=(
         "confirm you are human", "confirm that you are human", "confirm you are a human",
@@ -256,7 +271,8 @@ EN = Language(
         "introduce", "intro", "connect", "meet", "put me in touch", "put him in touch", "put her in touch",
         "put them in touch", "in touch with", "talk to", "talk with", "speak to", "speak with",
         "get in touch", "reach out to", "contact", "chat with", "be introduced", "ask", "check with",
-        "write to",
+        "write to", "make an introduction", "make the introduction", "make an intro", "make the intro",
+        "introduction between", "intro between",
     ),
     author_references=(
         "the author", "its author", "the writer", "the sender", "whoever wrote", "the person who wrote",
@@ -306,6 +322,12 @@ EN = Language(
             "great", "perfect", "excellent", "that works", "with great pleasure",
             "go for it", "by all means", "very happy to", "more than happy to", "let's do it",
             "let's do this", "i don't mind", "i wouldn't mind", "i do not mind",
+            "i'm happy to", "i am happy to", "i'm glad to", "i am glad to", "i'd be delighted",
+            "please introduce us", "please connect us", "introduce us", "connect us", "put us in touch",
+            # "Why not!" is a yes; asked as a question ("Why not ask Bob?") it is unclear anyway.
+            "why not", "don't see why not", "can't see why not", "i don't see why not",
+            "ya sure", "yess", "i'm keen", "i am keen", "keen to", "i'd love that", "i would love that",
+            "accepted", "i consent", "consent given", "feel free to introduce", "feel free to connect",
             "👍", "✅", "👌",
         ),
         no=(
@@ -327,7 +349,15 @@ EN = Language(
             "probably not", "rather you didn't", "rather you did not", "rather not be",
             "have to decline", "i'll decline", "i will decline", "going to decline", "prefer to decline",
             "not taking", "not accepting", "not open to",
-            "👎",
+            "have to say no", "going to say no", "i'll say no", "i will say no", "i must say no",
+            "prefer to skip", "skip this one", "i'll skip this", "sit this one out", "sit this out",
+            "not possible", "won't be possible", "will not be possible",
+            "sorry i can't", "i can't sorry", "i can't do it", "can't do it", "can't do this",
+            "afraid i can't", "can't commit", "cannot commit", "too busy", "no time", "don't have time",
+            "do not have time", "don't have the time", "prefer you didn't", "prefer you did not",
+            "respectfully decline", "politely decline", "give it a miss", "not something i can",
+            "not at this stage", "not at this point", "not the right person", "wrong person",
+            "👎", "❌", "🙅",
         ),
         stop=(
             "unsubscribe", "remove me", "take me off", "never contact me",
@@ -338,11 +368,18 @@ EN = Language(
             "never again", "remove my address", "remove my email", "delete my address",
             "delete my email", "do not email me", "don't email me", "dont email me", "do not write to me",
             "don't write to me", "do not contact me",
+            "don't ever contact me", "don't ever email me", "don't ever write to me", "do not ever contact me",
+            "do not ever email me", "never contact me again", "never email me again",
+            "stop spamming", "this is spam", "is spam", "delete my data", "erase my data", "remove my data",
+            "delete my details", "remove my details",
         ),
-        stop_alone=("stop", "stop please", "please stop", "stop it", "stop thanks"),
+        stop_alone=("stop", "stop please", "please stop", "stop it", "stop thanks", "remove", "please remove",
+                    "remove please", "spam"),
         figures=(
             "no problem", "no problemo", "no prob", "no probs", "no worries",
             "no doubt", "no question", "no questions asked", "no hesitation", "no objection",
+            "not a problem", "not a problem at all", "no problem at all", "no objection from me",
+            "no objections", "no objection at all",
         ),
         negators=(
             "not", "don't", "dont", "doesn't", "didn't", "can't", "cannot", "won't",
@@ -358,6 +395,14 @@ EN = Language(
             "get back to you", "probably", "pass", "yeah right", "or not", "kidding", "joking", "jk",
             "i wonder", "wondering",
             "as long as", "provided", "providing", "on condition", "assuming", "subject to",
+            "depending", "dependent on", "so long as", "conditional on", "contingent on",
+            "condition", "pending", "think so", "guess so", "suppose so", "i guess", "i suppose",
+            "we'll see", "i'll see", "let me see", "need to check", "need to ask", "have to check", "have to ask",
+            # An out-of-office written without the headers of one ("…I will be happy to
+            # respond when I return"): its courtesy is no yes.
+            "out of the office", "out of office", "away from the office", "limited access to", "no access to email",
+            "when i return", "upon my return", "will respond when", "will reply when", "automatic reply",
+            "auto-reply", "this is an automated", "this is an automatic",
         ),
         greetings=(
             "hi", "hello", "hey", "dear", "good morning", "good afternoon",
@@ -368,9 +413,12 @@ EN = Language(
             "cheers", "thanks", "thank you", "many thanks", "all the best",
             "sincerely", "yours", "talk soon", "best wishes",
         ),
-        interjections=("oh", "ah", "well", "so", "and", "then", "actually", "i mean"),
-        conjunctions=("and", "or", "but"),
-        yes_alone=("i'm in", "i am in", "i'm game", "i am game"),
+        interjections=("oh", "ah", "well", "so", "and", "then", "actually", "i mean", "lol", "haha", "hah"),
+        conjunctions=("and", "or", "but", "though", "although"),
+        # Saying one has no objection, alone in its clause, consents ("No objection.").
+        # "No problem" alone is not here: it answers a thanks as well as a question.
+        yes_alone=("i'm in", "i am in", "i'm game", "i am game", "no objection", "no objections",
+                   "no objection from me", "no objection at all"),
         constraints=(
             "not before", "not until", "only after", "only from", "only on", "only in",
             "only by", "only via", "after", "from", "starting", "beginning", "as of", "next week",
@@ -378,7 +426,9 @@ EN = Language(
             "ideally", "by email", "by phone", "over email", "january", "february", "march",
             "april", "in may", "june", "july", "august", "september", "october", "november",
             "december", "monday", "tuesday", "wednesday", "thursday", "friday", "weekends",
-            "mornings", "afternoons", "evenings",
+            "mornings", "afternoons", "evenings", "i'm free after", "i'm free from", "free after",
+            "free from", "i'm available after", "i'm available from", "available after", "available from",
+            "i'm back on", "i'm back after", "back after",
         ),
         rhetorical=("why not",),
         doubt_questions=("who", "whom", "whose", "what", "why", "which"),
@@ -423,8 +473,16 @@ FR = Language(
         "Ce courriel est confidentiel", "Ce message électronique et", "Ce message contient des informations",
         "Les informations contenues dans ce", "Le contenu de ce message est confidentiel",
         "Avertissement :", "Avis de confidentialité", "Clause de confidentialité",
+        "Ce message peut contenir", "Ce courriel peut contenir", "Ce message électronique peut contenir",
+        "Ce message (y compris", "Ce courriel (y compris",
         "Pensez à l'environnement", "Merci de penser à l'environnement", "Afin de contribuer au respect de l'environnement",
         "Avant d'imprimer",
+    ),
+    external_banners=(
+        "ATTENTION : Ce courriel provient", "ATTENTION : Ce message provient", "ATTENTION : Cet e-mail provient",
+        "ATTENTION: Ce courriel provient", "ATTENTION: Ce message provient", "Ce courriel provient de l'extérieur",
+        "Ce message provient de l'extérieur", "Ce message provient d'un expéditeur externe",
+        "Courriel externe :", "Message externe :", "[EXTERNE]", "[Externe]", "[EXT]",
     ),
     challenge_phrases=(
         "vérification anti-spam", "verification anti-spam", "confirmer que vous êtes un humain",
@@ -481,6 +539,8 @@ FR = Language(
         "présenter", "présente", "présentez", "rencontrer", "mettre en relation", "mettre en contact",
         "mise en relation", "contacter", "parler à", "parler avec", "échanger avec", "entrer en contact",
         "voir avec", "t'adresser à", "vous adresser à", "écrire à", "demander à",
+        "faire les présentations", "présentation entre", "en relation avec", "en contact avec", "en lien avec",
+        "mettre en lien",
     ),
     author_references=(
         "l'auteur", "l'auteure", "l'autrice", "l'expéditeur", "l'expéditrice", "la personne qui a écrit",
@@ -531,6 +591,10 @@ FR = Language(
             "super", "génial", "très bien", "c'est parfait", "ça me va très bien",
             "très volontiers", "bien volontiers", "avec beaucoup de plaisir",
             "vous pouvez y aller", "ok pour la mise en relation",
+            "d'acc", "pourquoi pas", "vous pouvez nous présenter", "vous pouvez nous mettre en relation",
+            "ouii", "nickel", "banco",
+            "faites le lien", "faire le lien", "volontiers pour", "j'accepte volontiers",
+            "vous pouvez nous mettre en contact", "tu peux nous présenter", "merci de nous présenter",
         ),
         no=(
             "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
@@ -549,7 +613,12 @@ FR = Language(
             "je préférerais pas", "je préférerais ne pas", "je n'ai pas le temps",
             "pas question", "hors de question", "je préfère que non", "plutôt non", "sans moi",
             "préfère décliner", "préférerais décliner", "dois décliner", "ne prends plus", "ne prends pas",
-            "👎",
+            "préfère m'abstenir", "préférerais m'abstenir", "vais m'abstenir", "dois m'abstenir", "je m'abstiens", "pas le temps", "pas donner suite", "pas suite",
+            "passer mon tour", "passe mon tour", "pas possible", "dois dire non", "vais dire non", "je dis non",
+            "pas dispo", "dois refuser", "devoir refuser", "obligé de refuser", "obligée de refuser",
+            "préfère refuser", "vais refuser", "pas le moment", "pas pour cette fois", "pas la bonne personne",
+            "pas le bon interlocuteur", "pas la bonne interlocutrice", "trop occupé", "trop occupée",
+            "👎", "❌", "🙅",
         ),
         stop=(
             "ne plus me contacter", "ne me contactez plus", "ne me contactez pas",
@@ -561,6 +630,8 @@ FR = Language(
             "me retirer", "retirer de votre liste", "retirer de vos listes",
             "supprimez mon adresse", "supprimer mon adresse", "effacez mon adresse",
             "ne me recontactez plus", "ne plus me recontacter", "ne me recontactez pas",
+            "plus être contacté", "plus être contactée", "retirez mon adresse", "retirer mon adresse",
+            "supprimez mes données", "supprimer mes données", "effacez mes données", "c'est du spam",
         ),
         stop_alone=("stop", "arrêt", "arrêtez", "arrêter", "stop merci", "stop svp"),
         figures=(
@@ -569,7 +640,9 @@ FR = Language(
             "non pas de souci", "non pas de problème", "non aucun souci",
             "non aucun problème", "non sans problème", "pas d'inconvénient",
             "aucun inconvénient", "sans hésiter", "sans hésitation", "pas d'objection",
-            "aucune objection",
+            "aucune objection", "aucune objection de ma part", "pas d'objection de ma part",
+            "je n'y vois pas d'inconvénient", "je n'y vois aucun inconvénient", "je ne vois pas d'inconvénient",
+            "je ne vois aucun inconvénient",
         ),
         negators=("pas", "ne", "n'", "jamais", "nullement", "guère"),
         hedges=(
@@ -581,7 +654,12 @@ FR = Language(
             "probablement", "plus d'info", "plus d'informations", "savoir plus",
             "en savoir plus", "plus de détails", "d'abord", "ouais c'est ça", "bof", "ou pas",
             "je plaisante", "je rigole", "blague", "tant que", "pourvu que", "sous réserve",
-            "je me demande",
+            "je me demande", "selon", "en fonction", "ça dépendra", "dépend", "dépendra", "à moins",
+            "condition", "je vais voir", "on verra", "je verrai", "je pense que oui", "je crois que oui",
+            "absent du bureau", "absente du bureau", "actuellement absent", "actuellement absente", "à mon retour",
+            "dès mon retour", "accès limité", "réponse automatique", "message automatique",
+            "il me semble", "je suppose", "j'imagine", "dois vérifier", "dois demander", "en attente",
+            "dans la mesure où",
         ),
         greetings=(
             "bonjour", "salut", "coucou", "bonsoir", "cher", "chère", "merci",
@@ -593,8 +671,14 @@ FR = Language(
             "bonne soirée", "amicalement", "bises", "belle journée", "salutations",
             "sincères salutations",
         ),
-        interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et", "enfin", "en fait"),
-        conjunctions=("et", "ou", "mais"),
+        interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et", "enfin", "en fait", "mdr", "haha"),
+        conjunctions=("et", "ou", "mais", "toutefois", "cependant"),
+        # As in English: no objection, alone in its clause, consents ("Aucune objection.");
+        # "Pas de souci" or "pas de problème" alone answers a thanks as well.
+        yes_alone=("aucune objection", "pas d'objection",
+                   "aucune objection de ma part", "pas d'objection de ma part", "pas d'inconvénient",
+                   "aucun inconvénient", "je n'y vois pas d'inconvénient", "je n'y vois aucun inconvénient",
+                   "je ne vois pas d'inconvénient", "je ne vois aucun inconvénient"),
         constraints=(
             "pas avant", "seulement après", "seulement à partir", "uniquement après", "à partir de",
             "à partir du", "après", "dès", "plutôt", "de préférence", "idéalement", "par mail",
@@ -602,6 +686,8 @@ FR = Language(
             "dans quelques semaines", "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
             "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi",
             "jeudi", "vendredi", "le week-end", "le matin", "l'après-midi", "en fin de journée",
+            "je suis disponible à partir", "disponible à partir", "dispo à partir", "libre à partir",
+            "je suis libre après", "libre après", "disponible après", "de retour le", "de retour après",
         ),
         doubt_questions=("qui", "quoi", "pourquoi", "quel", "quelle", "quels", "quelles"),
         conditions=("si", "sauf si"),

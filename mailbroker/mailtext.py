@@ -979,6 +979,28 @@ def is_disclaimer(text: str) -> bool:
     return bool(folded) and any(folded.startswith(opener) for opener in _DISCLAIMERS)
 
 
+_BANNERS = tuple(_index("external_banners"))
+
+
+def without_external_banner(lines: list[str]) -> list[str]:
+    """`lines` without the warning a mail server put above them ("CAUTION: This email
+    originated from outside…"): the banner's paragraph, or a "[EXTERNAL]" tag alone."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return lines
+    text = lines[first].strip()
+    folded = re.sub(r"\s+", " ", fold(text))
+    banner = next((b for b in _BANNERS if folded.startswith(b)), None)
+    if banner is None:
+        return lines
+    if banner.startswith("["):
+        return lines[:first] + [text[len(banner):].strip(" :-")] + lines[first + 1 :]
+    end = first
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    return lines[end:]
+
+
 def is_mobile_footer(text: str) -> bool:
     """A phone or webmail footer: "Sent from my iPhone", "Envoyé de mon iPhone"…"""
     stripped = text.strip()

@@ -49,6 +49,7 @@ from .mailtext import (
     strip_courtesy,
     strip_prefixes,
     unquote_line,
+    without_external_banner,
     without_signature_block,
 )
 from .model import Answer
@@ -120,7 +121,7 @@ def fresh_text(text: str) -> str:
     iPhone"); `>` lines are dropped. When nothing is written above the quote (a
     bottom-posted answer), the unquoted text below it is taken instead.
     """
-    lines = normalize(text).split("\n")
+    lines = without_external_banner(normalize(text).split("\n"))
     quoted = [unquote_line(line) for line in lines]
     texts = [t for _, t in quoted]
     cut = _first_landmark(quoted, texts, 0)
@@ -208,11 +209,15 @@ def _bottom_post(quoted, texts, cut: int) -> str:
 # --- Classification -------------------------------------------------------------------------------
 
 
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "yesss", "ouiii", "nooo"
+
+
 def _tokens(text: str) -> list[str]:
     """Words for matching: folded, apostrophes dropped ("d'accord" → "daccord"),
-    hyphens and punctuation as spaces, each emoji a word of its own."""
+    hyphens and punctuation as spaces, each emoji a word of its own, a letter typed
+    three times or more once ("Yesss!" → "yes": no word of either language has one)."""
     words, current = [], []
-    for ch in fold(text):
+    for ch in _ELONGATED.sub(r"\1", fold(text)):
         if ch.isalnum() or ch == "_":
             current.append(ch)
             continue
@@ -336,11 +341,11 @@ def _read_sentence(sentence: str) -> _Sentence:
     # A "no" that is not an answer ("there is no rush", "oui, enfin non") still casts a
     # doubt on a yes beside it: better ask again than introduce on a misreading.
     stray_no = len(all_nos) > len(nos)
-    yeses = [
+    yeses = _outermost([
         span
         for span in _matches(words, _YES) + whole_yes
         if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
-    ]
+    ])
     # A yes is turned around by a negator just before it, in its own clause ("not
     # sure", "I don't mind, go ahead" is two clauses).
     negated = [
@@ -368,6 +373,15 @@ def _read_sentence(sentence: str) -> _Sentence:
     )
 
 
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside a longer one: in "I don't see why not", the yes is the whole
+    phrase, not the "why not" in it that the "don't" before it would turn around."""
+    return [
+        span for span in spans
+        if not any(other != span and other[0] <= span[0] and span[1] <= other[1] for other in spans)
+    ]
+
+
 def _opens_constraint(span: tuple[int, int], words: list[str], starts: set[int]) -> bool:
     """A "but" that opens a clause of timing or form ("…, but not before June"): the
     constraint of a yes, not a doubt about it."""
@@ -392,6 +406,9 @@ def _openings(words: list[str], starts: set[int]) -> set[int]:
     by_first = _first_words(_LEAD_PHRASES)
     for start in starts:
         while True:
+            if start < len(words) and words[start] not in by_first and not words[start][0].isalnum():
+                start += 1  # an emoji before the answer ("🙏 yes")
+                continue
             candidates = by_first.get(words[start], ()) if start < len(words) else ()
             lead = next((p for _, p in candidates if tuple(words[start : start + len(p)]) == p), None)
             if lead is None:

