@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from .config import Config
 from .model import Referral
-from .store import Store
+from .store import Store, shown
 
 # --- status ----------------------------------------------------------------------------
 
@@ -75,7 +75,7 @@ def status(config: Config, store: Store, now: datetime) -> dict:
         "outbox": {"waiting": outbox["pending"], "failed": outbox["failed"], "sent": outbox["sent"]},
         "referrals": store.referral_counts(),
         "suppressed": store.suppressed_count(),
-        "state_file": str(config.state.path),
+        "state_file": shown(config.state.location),  # a URL's password left out
     }
 
 
@@ -238,6 +238,8 @@ def plain_reason(error: BaseException, settings) -> str:
     import aiosmtplib
     from imapclient.exceptions import LoginError
 
+    from .config import OAuth2TokenError
+
     where = f"{settings.host}:{settings.port}"
     seconds = f"{settings.timeout.total_seconds():g} s"
     causes = _chain(error)
@@ -245,9 +247,16 @@ def plain_reason(error: BaseException, settings) -> str:
     def seen(*types) -> BaseException | None:
         return next((e for e in causes if isinstance(e, types)), None)
 
+    xoauth2 = settings.auth == "xoauth2"
+    if seen(OAuth2TokenError):
+        return f"no access token to log in with: {_message(seen(OAuth2TokenError))}"
     if seen(LoginError, aiosmtplib.SMTPAuthenticationError):
+        what = "the access token" if xoauth2 else "the password"
         return (f"login refused for {settings.username}: {_message(seen(LoginError, aiosmtplib.SMTPAuthenticationError))}"
-                " — check the username and the password")
+                f" — check the username and {what}")
+    if xoauth2 and "does not support XOAUTH2" in str(error):
+        return ("the server does not offer XOAUTH2 login — check host and port (e.g. submission, 587), "
+                "or log in with a password (auth: password)")
     if seen(ConnectionRefusedError) or "connection refused" in str(error).lower():
         return f"connection refused: nothing answers on {where} — check host, port and that the server runs"
     if seen(ssl.SSLCertVerificationError):

@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                                                     "(only at the person's own request)")
     unsuppress.add_argument("address")
     _init_arguments(command("init", _init, "write a first configuration file (and copy the templates)"))
+    command("migrate", _migrate, "create the state database's tables, or bring them up to date "
+                                 "(the daemon does it too when it starts)")
     command("purge", _purge, "purge the personal data of referrals finished longer ago than data.retention")
     export = command("export", _export, "write the consent records (anonymised once purged) as JSON or CSV")
     export.add_argument("--format", choices=("json", "csv"), default="json")
@@ -146,7 +148,7 @@ def _preview(config, args) -> int:
 def _open_store(config):
     from .store import Store
 
-    return Store.open(config.state.path)
+    return Store.open(config.state.location)
 
 
 def _read_store(config):
@@ -154,16 +156,18 @@ def _read_store(config):
     there is no state file yet."""
     import sqlite3
 
-    from .store import Store
+    from .store import Store, StoreError, shown
 
     try:
-        return Store.open_readonly(config.state.path)
+        return Store.open_readonly(config.state.location)
     except FileNotFoundError:
         print(f"mailbroker: no state file at {config.state.path} yet: the broker has not run with this "
               "configuration (start it with `mailbroker run`)", file=sys.stderr)
     except sqlite3.Error as error:
         print(f"mailbroker: cannot read the state file {config.state.path} ({error}): run this command as the "
               "broker's user (or root)", file=sys.stderr)
+    except StoreError as error:
+        print(f"mailbroker: cannot read the state database {shown(config.state.location)}: {error}", file=sys.stderr)
     return None
 
 
@@ -343,6 +347,21 @@ def _init(config, args) -> int:
               else f"set {ic.IMAP_PASSWORD_ENV} to the IMAP password in the broker's environment")
     print(f"next: {source}, review the file, then run\n"
           f"  mailbroker check-config --connect --config {path}")
+    return 0
+
+
+def _migrate(config, args) -> int:
+    from .store import SCHEMA_VERSION, Store, StoreError, shown
+
+    try:
+        store = Store.open(config.state.location)
+    except StoreError as error:
+        print(f"mailbroker: {shown(config.state.location)}: {error}", file=sys.stderr)
+        return 1
+    store.close()
+    was = {None: "created", 0: "upgraded from a schema without a version",
+           SCHEMA_VERSION: "already up to date"}.get(store.migrated_from, f"upgraded from {store.migrated_from}")
+    print(f"{shown(config.state.location)}: schema version {SCHEMA_VERSION} ({was})")
     return 0
 
 

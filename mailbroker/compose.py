@@ -9,13 +9,14 @@ reference so a human can find it again.
 from __future__ import annotations
 
 import email
+import functools
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -69,19 +70,55 @@ def render(template: str, lang: str, facts: dict, identity: Identity,
     return wording.text(template, lang, facts)
 
 
+class _RememberingHeaders(HeaderRegistry):
+    """policy.default's header registry, remembering the headers it parsed. The email
+    package parses a header again each time it is read (the parser and the generator
+    read Content-Type a dozen times a message), and composing a message, writing it
+    out and reading it back (`_checked`) is most of the cost of handling a referral.
+    Header objects are immutable, so sharing one for the same name and value changes
+    nothing. Only the broker's own messages use it, and long values are not kept, so
+    the memory it takes stays small."""
+
+    def __call__(self, name: str, value):
+        if not isinstance(value, str) or len(value) > 1000:  # Address objects, lists: not kept
+            return super().__call__(name, value)
+        return self._remembered(name, value)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one registry for the life of the process
+    def _remembered(self, name: str, value: str):
+        return super().__call__(name, value)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - the stock registry makes a new class at each call
+    def __getitem__(self, name: str):
+        return super().__getitem__(name)
+
+
+#: policy.default, with the remembering registry: for composing and reading back.
+_POLICY = policy.default.clone(header_factory=_RememberingHeaders())
+
+
 def compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording = BUILT_IN, *,
             html: bool = True) -> EmailMessage:
     """The message to send, checked: see `_checked`. Everything someone else wrote
     (names, subjects) goes through `_header_text` before it reaches a header. With
     `html`, the plain text has an HTML alternative made from it (`Wording.html`)."""
+    return composed(out, identity, now, wording, html=html)[0]
+
+
+def composed(out: Outgoing, identity: Identity, now: datetime, wording: Wording = BUILT_IN, *,
+             html: bool = True) -> tuple[EmailMessage, bytes]:
+    """`compose`, with the message's bytes (policy SMTP) exactly as they were checked:
+    writing a message out is a good part of the cost of composing it, once is enough."""
     msg = _compose(out, identity, now, wording, html=html, careful=False)
-    if _checked(msg, out, html):
-        return msg
+    raw = _checked(msg, out, html)
+    if raw is not None:
+        return msg, raw
     # A name or subject the email package wrote in an unexpected way: send the message
     # without any name or subject someone else wrote.
     msg = _compose(out, identity, now, wording, html=html, careful=True)
-    if _checked(msg, out, html):
-        return msg
+    raw = _checked(msg, out, html)
+    if raw is not None:
+        return msg, raw
     raise ValueError(f"could not compose {out.template} for {out.ref or 'no referral'} safely")
 
 
@@ -91,7 +128,7 @@ def _compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording,
     if careful:
         facts = {key: ("" if key in _NAME_FACTS else value) for key, value in facts.items()}
     subject, body = render(out.template, out.lang, facts, identity, wording)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     # Always the broker's own address (never a forged From:), but it may write on behalf of someone.
     from_name = "" if careful else _header_text(out.from_name, _MAX_NAME)
     name = f"{from_name} (via {identity.name})" if from_name else identity.name
@@ -221,30 +258,33 @@ def _clean(facts: dict) -> dict:
     return {key: clean(value) for key, value in facts.items()}
 
 
-def _checked(msg: EmailMessage, out: Outgoing, html: bool) -> bool:
-    """Whether the message, written to bytes and read back, is exactly what the broker
-    means to send: one From, To and Subject, only the headers it writes, no line break
-    inside a value, the parts it writes, and the recipients it was given, no other."""
+def _checked(msg: EmailMessage, out: Outgoing, html: bool) -> bytes | None:
+    """The message's bytes if, written to bytes and read back, it is exactly what the
+    broker means to send: one From, To and Subject, only the headers it writes, no line
+    break inside a value, the parts it writes, and the recipients it was given, no
+    other; else None."""
     try:
         raw = msg.as_bytes(policy=SMTP)
-        back = email.message_from_bytes(raw, policy=policy.default)
+        back = email.message_from_bytes(raw, policy=_POLICY)
         names = [name.lower() for name in back.keys()]
         if any(names.count(one) != 1 for one in ("from", "to", "subject", "date", "message-id")):
-            return False
+            return None
         if not set(names) <= HEADERS or len(names) != len(set(names)):
-            return False
+            return None
         head = raw.split(b"\r\n\r\n", 1)[0]
         if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
-            return False
+            return None
         for name, value in back.items():
             if any(ch in str(value) for ch in "\r\n\x00"):
-                return False
+                return None
         if _parts(back) != (["text/plain", "text/html"] if html else ["text/plain"]):
-            return False
-        return (_addresses(back, "To") == [_ascii_address(p.address) for p in out.to]
-                and _addresses(back, "Cc") == [_ascii_address(p.address) for p in out.cc])
+            return None
+        if (_addresses(back, "To") == [_ascii_address(p.address) for p in out.to]
+                and _addresses(back, "Cc") == [_ascii_address(p.address) for p in out.cc]):
+            return raw
+        return None
     except Exception:  # noqa: BLE001 - a message that cannot be written or read back is not sent
-        return False
+        return None
 
 
 def _parts(msg: EmailMessage) -> list[str]:

@@ -48,12 +48,14 @@ __all__ = [
     "ConfigError",
     "FoldersSettings",
     "ImapSettings",
+    "OAuth2TokenError",
     "LogSettings",
     "PolicySettings",
     "SmtpSettings",
     "StateSettings",
     "format_duration",
     "load_config",
+    "oauth2_token",
     "parse_duration",
 ]
 
@@ -294,20 +296,25 @@ def _password_from_env(name: str) -> str:
     return value
 
 
-def _command(value: Any) -> tuple[str, ...]:
-    """password_command as written: a list of arguments, or one line split as a shell would
-    split it — but no shell runs it, so pipes, variables and globs mean nothing."""
+def _command(value: Any, info: ValidationInfo) -> tuple[str, ...]:
+    """password_command or oauth2_token_command as written: a list of arguments, or one line
+    split as a shell would split it — but no shell runs it, so pipes, variables and globs
+    mean nothing."""
+    if info.field_name == "oauth2_token_command":
+        example, line, prints = _TOKEN_COMMAND_EXAMPLE, "oama access intro@example.com", "an access token"
+    else:
+        example, line, prints = _COMMAND_EXAMPLE, "pass show mail/intro", "the password"
     if isinstance(value, str):
         try:
             value = shlex.split(value)
         except ValueError as exc:  # unbalanced quotes; the text itself is not echoed
             raise ValueError(f"cannot be split into arguments ({exc}) — close the quotes, "
-                             f"or write a list: {_COMMAND_EXAMPLE}") from None
+                             f"or write a list: {example}") from None
     if not isinstance(value, (list, tuple)) or not all(isinstance(arg, str) for arg in value):
-        raise ValueError(f"is not a command — write a list of arguments in quotes, e.g. {_COMMAND_EXAMPLE}, "
-                         'or one line, e.g. "pass show mail/intro"')
+        raise ValueError(f"is not a command — write a list of arguments in quotes, e.g. {example}, "
+                         f'or one line, e.g. "{line}"')
     if not value or not value[0]:
-        raise ValueError(f"is empty — write the command that prints the password, e.g. {_COMMAND_EXAMPLE}")
+        raise ValueError(f"is empty — write the command that prints {prints}, e.g. {example}")
     return tuple(value)
 
 
@@ -316,38 +323,46 @@ Command = Annotated[tuple[str, ...], BeforeValidator(_command)]
 
 def _password_from_command(command: tuple[str, ...]) -> str:
     """The first line the command prints, like isync's PassCmd or msmtp's passwordeval."""
+    return _first_line_of_command(
+        command, "password_command", "the password",
+        stuck_hint="unlock its agent (e.g. gpg-agent) beforehand, or use password_file or password_credential",
+    )
+
+
+def _first_line_of_command(command: tuple[str, ...], key: str, wanted: str, stuck_hint: str) -> str:
+    """What `command` prints on its first line (`wanted`: "the password", "an access token"),
+    or a _KeyedError for `key` saying what went wrong and how to fix it."""
     shown = f"`{shlex.join(command)}`"
     try:
         returncode, output, errors = _run_password_command(command)
     except FileNotFoundError:
-        raise _KeyedError("password_command", f"{command[0]} not found — install it, or write its full "
+        raise _KeyedError(key, f"{command[0]} not found — install it, or write its full "
                           "path (the command is looked up in mailbroker's PATH)") from None
     except PermissionError:
-        raise _KeyedError("password_command", f"{command[0]} cannot be run (permission denied) — "
+        raise _KeyedError(key, f"{command[0]} cannot be run (permission denied) — "
                           f"make it executable by the broker's user (chmod +x {command[0]})") from None
     except OSError as exc:
-        raise _KeyedError("password_command", f"{shown} cannot be started ({exc.strerror or exc}) — "
+        raise _KeyedError(key, f"{shown} cannot be started ({exc.strerror or exc}) — "
                           "check the command") from None
     except subprocess.TimeoutExpired:
         raise _KeyedError(
-            "password_command",
+            key,
             f"{shown} did not finish within {PASSWORD_COMMAND_TIMEOUT:g} s and was stopped — run it by hand as "
-            "the broker's user; a command that asks for a passphrase cannot get one here: unlock its agent "
-            "(e.g. gpg-agent) beforehand, or use password_file or password_credential",
+            f"the broker's user; a command that asks for a passphrase cannot get one here: {stuck_hint}",
         ) from None
     if returncode != 0:
         status = f"exit status {returncode}" if returncode > 0 else f"killed by {_signal_name(-returncode)}"
         said = _first_line(errors.decode("utf-8", "replace").strip())[:200] or "no error message"
-        raise _KeyedError("password_command", f"{shown} failed ({status}: {said}) — run it by hand as the "
-                          "broker's user and fix it: it must print the password on its first line and exit with 0")
+        raise _KeyedError(key, f"{shown} failed ({status}: {said}) — run it by hand as the "
+                          f"broker's user and fix it: it must print {wanted} on its first line and exit with 0")
     try:
         first_line = _first_line(output.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _KeyedError("password_command", f"{shown} printed something that is not UTF-8 text — "
-                          "make it print the password on its first line") from None
+        raise _KeyedError(key, f"{shown} printed something that is not UTF-8 text — "
+                          f"make it print {wanted} on its first line") from None
     if not first_line:
-        raise _KeyedError("password_command", f"{shown} printed nothing on its first line — "
-                          "make it print the password on its first line")
+        raise _KeyedError(key, f"{shown} printed nothing on its first line — "
+                          f"make it print {wanted} on its first line")
     return first_line
 
 
@@ -457,6 +472,47 @@ def _resolve_password(section: _Authenticated, required: bool, resolve: bool = T
     return section.password
 
 
+# --- OAuth2 access tokens (XOAUTH2) ----------------------------------------------------
+
+AuthMethod = Annotated[Literal["password", "xoauth2"], BeforeValidator(_lower)]
+_TOKEN_COMMAND_EXAMPLE = '["oama", "access", "intro@example.com"]'
+
+
+class OAuth2TokenError(OSError):
+    """oauth2_token_command gave no access token. An OSError, so that the daemon treats it
+    like a server it cannot reach: logged in words and retried, never a crash."""
+
+
+def oauth2_token(section: _Authenticated) -> str:
+    """A fresh access token from the section's oauth2_token_command, asked for at each
+    login: tokens expire within the hour, and refreshing them is the command's job."""
+    try:
+        return _first_line_of_command(
+            section.oauth2_token_command, "oauth2_token_command", "an access token",
+            stuck_hint="sign in once by hand with the token helper, so that it holds a refresh token",
+        )
+    except _KeyedError as exc:
+        raise OAuth2TokenError(f"{section.SECTION}.oauth2_token_command: {exc}") from None
+
+
+def _check_auth(section: _Authenticated) -> bool:
+    """Whether the section logs in with XOAUTH2; then exactly oauth2_token_command, and no
+    password source, may be given."""
+    given = [key for key in _PASSWORD_KEYS if getattr(section, key) is not None]
+    if section.auth != "xoauth2":
+        if section.oauth2_token_command is not None:
+            raise _KeyedError("oauth2_token_command", "is only used with auth: xoauth2 — add \"auth: xoauth2\" "
+                              f"(and remove {given[0] if given else 'the password'}), or remove oauth2_token_command")
+        return False
+    if given:
+        raise _KeyedError(given[0], "cannot be used with auth: xoauth2, which logs in with an access token "
+                          "from oauth2_token_command — remove it, or write \"auth: password\"")
+    if section.oauth2_token_command is None:
+        raise _KeyedError("oauth2_token_command", "is required with auth: xoauth2 — write the command that "
+                          f"prints a current access token, e.g. \"oauth2_token_command: {_TOKEN_COMMAND_EXAMPLE}\"")
+    return True
+
+
 # --- the settings ----------------------------------------------------------------------
 
 class _Section(BaseModel):
@@ -508,6 +564,10 @@ class _Authenticated(_Server):
     password_env: str | None = Field(default=None, examples=["MAILBROKER_IMAP_PASSWORD"])
     password_command: Command | None = Field(default=None, examples=[["pass", "show", "mail/intro"]])
     password_credential: str | None = Field(default=None, examples=["imap-password"])
+    # "xoauth2": log in with an OAuth2 access token printed by oauth2_token_command
+    # (fetched afresh at each login), instead of a password.
+    auth: AuthMethod = "password"
+    oauth2_token_command: Command | None = Field(default=None, examples=[["oama", "access", "intro@example.com"]])
 
     def _set_password(self, secret: SecretStr | None) -> None:
         # The model is frozen; this is the one sanctioned write, during validation.
@@ -546,7 +606,8 @@ class ImapSettings(_Authenticated):
 
     @model_validator(mode="after")
     def _password(self, info: ValidationInfo) -> ImapSettings:
-        self._set_password(_resolve_password(self, required=True, resolve=_resolving(info)))
+        if not _check_auth(self):
+            self._set_password(_resolve_password(self, required=True, resolve=_resolving(info)))
         return self
 
 
@@ -558,6 +619,11 @@ class SmtpSettings(_Authenticated):
 
     @model_validator(mode="after")
     def _password(self, info: ValidationInfo) -> SmtpSettings:
+        if self.username is None and self.auth == "xoauth2":
+            raise _KeyedError("username", 'is required with auth: xoauth2 — add the account the access token '
+                              'is for, e.g. "username: intro@example.com"')
+        if _check_auth(self):
+            return self
         if self.username is None:
             given = next((key for key in _PASSWORD_KEYS if getattr(self, key) is not None), None)
             if given:
@@ -589,8 +655,30 @@ class PolicySettings(_Section):
         return self
 
 
+def _database_url(value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{value!r} is not a PostgreSQL URL — write postgresql://USER@HOST[:PORT]/DATABASE, "
+                         "e.g. postgresql://mailbroker@localhost/mailbroker")
+    return value
+
+
 class StateSettings(_Section):
+    # SQLite (the default) keeps the state in this file...
     path: ConfigPath = Path("/var/lib/mailbroker/state.sqlite3")
+    # ...or PostgreSQL, in the database of this URL (then `path` must not be given).
+    url: Annotated[str, AfterValidator(_database_url)] | None = None
+
+    @model_validator(mode="after")
+    def _one_store(self) -> StateSettings:
+        if self.url is not None and "path" in self.model_fields_set:
+            raise _KeyedError("url", "is given together with state.path — keep one: path for a SQLite file, "
+                                     "url for a PostgreSQL database")
+        return self
+
+    @property
+    def location(self) -> str | Path:
+        """What Store.open takes: the PostgreSQL URL if there is one, else the SQLite path."""
+        return self.url if self.url is not None else self.path
 
 
 LogFormat = Annotated[Literal["text", "json"], BeforeValidator(_lower)]

@@ -24,7 +24,6 @@ import asyncio
 import logging
 import os
 import signal
-import sqlite3
 import time
 from datetime import datetime, timedelta
 
@@ -37,7 +36,7 @@ from .mailbox import CONNECTION_ERRORS, IDLE_RENEWAL, Mailbox, batches
 from .metrics import Endpoint, Metrics
 from .notify import Notifier
 from .sender import Sender
-from .store import Store
+from .store import UNAVAILABLE, Store, shown
 from .wording import Wording
 from .workflow import Limits, Policy
 
@@ -77,7 +76,7 @@ class Daemon:
     def __init__(self, config: Config, notifier: Notifier | None = None):
         self.config = config
         self.notifier = notifier or Notifier()
-        self.store = Store.open(config.state.path)
+        self.store = Store.open(config.state.location)
         self.engine = engine_from(config, self.store)
         self.sender = Sender(self.store, config.smtp, utcnow,
                              on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error),
@@ -123,12 +122,13 @@ class Daemon:
                 if self._retry_state_at is None or utcnow() >= self._retry_state_at:
                     try:
                         await self._work()
-                    except sqlite3.OperationalError as error:
+                    except UNAVAILABLE as error:
                         self._state_unwritable(error)
                 self._alive()
                 await self._wait(self._seconds_until_next_timer())
         finally:
             await asyncio.to_thread(self.mailbox.close)
+            await self.sender.close()
             if self.endpoint:
                 self.endpoint.stop()
             self.store.close()
@@ -185,21 +185,25 @@ class Daemon:
         self.engine.tick()
         self._purge_when_due()
         self.metrics.sent.inc(await self.sender.drain())
+        # One SMTP session per turn of the loop: a burst shares it; a retry, later, gets
+        # a fresh one, which sees what the server changed meanwhile (Postfix's smtpd
+        # reads its tables once per session).
+        await self.sender.close()
         self._count_state()
         if self._retry_state_at is not None:
             log.info("the state database is writable again")
             self.notifier.status("watching " + self.config.imap.folders.watch)
         self._retry_state_at, self._state_delay = None, STATE_RETRY_FIRST
 
-    def _state_unwritable(self, error: sqlite3.OperationalError) -> None:
+    def _state_unwritable(self, error: Exception) -> None:
         """A full disk or a broken state file: every change was rolled back and every
         message stays where it was, so waiting and trying again loses nothing."""
         delay = self._state_delay
         self._retry_state_at = utcnow() + timedelta(seconds=delay)
         self._state_delay = min(delay * 2, STATE_RETRY_LONGEST)
-        log.error("cannot write the state database %s (%s): free disk space or check the file; "
-                  "nothing is lost, the mail waits in %s; retrying in %.0f s",
-                  self.config.state.path, error, self.config.imap.folders.watch, delay)
+        log.error("cannot write the state database %s (%s): free disk space or check the file "
+                  "(or the PostgreSQL server); nothing is lost, the mail waits in %s; retrying in %.0f s",
+                  shown(self.config.state.location), error, self.config.imap.folders.watch, delay)
         self.notifier.status(f"cannot write the state database: {error}")
 
     def _announce_ready(self) -> None:
@@ -228,7 +232,16 @@ class Daemon:
                     fate = self.engine.handle(message.raw, too_large=message.too_large)
                     self.metrics.handled(fate.kind, fate.folder, time.perf_counter() - started)
                     folder = getattr(self.config.imap.folders, fate.folder)
-                    await asyncio.to_thread(self.mailbox.move, message.uid, folder)
+                    # Both follow the commit and neither needs the other: the message is
+                    # moved (IMAP, in a worker thread) while what it caused goes out (SMTP,
+                    # here) — now, not after the rest of the backlog, so the first
+                    # referral of a burst waits for no other.
+                    moved, sent = await asyncio.gather(asyncio.to_thread(self.mailbox.move, message.uid, folder),
+                                                       self.sender.drain(), return_exceptions=True)
+                    for outcome in (moved, sent):  # raised once both are over: no drain left running
+                        if isinstance(outcome, BaseException):
+                            raise outcome
+                    self.metrics.sent.inc(sent)
                     log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
                              extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
                                     "ref": fate.ref, "message_id": fate.message_id})
@@ -263,8 +276,9 @@ class Daemon:
             return
         if isinstance(error, LoginError):
             s = self.config.imap
-            log.error("IMAP login as %s on %s:%s refused (%s): check imap.username and the password; "
-                      "retrying in %.0f s", s.username, s.host, s.port, error, delay)
+            secret = "the access token (imap.oauth2_token_command)" if s.auth == "xoauth2" else "the password"
+            log.error("IMAP login as %s on %s:%s refused (%s): check imap.username and %s; "
+                      "retrying in %.0f s", s.username, s.host, s.port, error, secret, delay)
             self.notifier.status(f"IMAP login refused: {error}")
         else:
             log.warning("IMAP unavailable (%s: %s); retrying in %.0f s", type(error).__name__, error, delay)

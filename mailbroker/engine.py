@@ -14,19 +14,17 @@ import base64
 import hashlib
 import logging
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from . import authentication, automatic, bounces, commands, intake, mailtext, replies
-from .compose import BUILT_IN, Identity, compose, new_message_id
+from .compose import BUILT_IN, Identity, composed, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
                     ReferralRequest, Role, Started, State, Tick, Undeliverable)
-from .store import Store
+from .store import UNAVAILABLE, AlreadyHandled, Store
 from .wording import Wording
 from .workflow import (Decision, Policy, Usage, consent_requests_again, decide, decline_for_referrer, next_due,
                        party_language, refuse_request, status_for_referrer, vet_request, without_suppressed)
@@ -113,7 +111,9 @@ class Engine:
                 decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
         try:
             self._record(digest, msg, decision, fate)
-        except sqlite3.OperationalError:
+        except AlreadyHandled:  # by another broker sharing the database, while this one was deciding
+            return Fate(self.store.seen(digest), "already handled", kind="duplicate")
+        except UNAVAILABLE:
             raise  # the disk or the database, not this message: the daemon retries it later
         except Exception as error:  # noqa: BLE001 - a decision that cannot be stored is not applied at all
             log.exception("could not apply the decision for message %s", mailtext.header_text(msg, "Message-ID"))
@@ -341,6 +341,8 @@ class Engine:
         moved = 0
         for ref in self.store.due(now):
             with self.store.transaction():
+                if not self.store.claim_due(ref, now):
+                    continue  # another broker sharing the database ran this timer meanwhile
                 referral = self.store.load(ref)
                 decision = decide(referral, Tick(), now, self.policy)
                 self._apply(decision)
@@ -441,7 +443,7 @@ class Engine:
             return
         out = kept
         try:
-            message = compose(out, self.identity, now, self.wording, html=self.html)
+            message, raw = composed(out, self.identity, now, self.wording, html=self.html)
         except ValueError as error:  # an address no mail server would take: skip, don't retry forever
             log.error("cannot write %s for %s: %s", out.template, out.ref or "-", error)
             return
@@ -449,7 +451,7 @@ class Engine:
         # VERP: a bounce of a message to a party comes back to that party's token.
         self.store.enqueue(ref=out.ref, template=out.template, message_id=message["Message-ID"],
                            reply_token=out.reply_token, envelope_from=self.identity.reply_address(out.reply_token),
-                           recipients=recipients, raw=message.as_bytes(policy=SMTP), now=now)
+                           recipients=recipients, raw=raw, now=now)
         if out.ref:
             self.store.log(out.ref, f"queued {out.template} to {', '.join(recipients)}", now)
 

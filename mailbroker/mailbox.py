@@ -20,7 +20,9 @@ import threading
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from .config import oauth2_token
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,15 @@ class Mailbox:
         self.move_supported = False
         self._delimiter = "/"
         self._wake = threading.Event()
+        self._scanned_up_to = 0  # the highest UID the last scan saw (see wait)
 
     # --- connection --------------------------------------------------------------------
 
     def connect(self) -> None:
         s = self.settings
+        # Before connecting: a token helper may take seconds to refresh, and a server
+        # closes a connection that sits there without logging in.
+        token = oauth2_token(s) if s.auth == "xoauth2" else None
         context = ssl.create_default_context()
         if not s.verify_certificate:
             context.check_hostname = False
@@ -91,7 +97,7 @@ class Mailbox:
         try:
             if s.security == "starttls":
                 client.starttls(context)
-            client.login(s.username, s.password.get_secret_value())
+            self._login(client, token)
             capabilities = client.capabilities()
             self.idle_supported = s.idle and b"IDLE" in capabilities
             self.move_supported = b"MOVE" in capabilities
@@ -106,6 +112,19 @@ class Mailbox:
             raise
         log.info("connected to IMAP %s:%s as %s (IDLE %s)", s.host, s.port, s.username,
                  "on" if self.idle_supported else "off, polling")
+
+    def _login(self, client: IMAPClient, token: str | None) -> None:
+        s = self.settings
+        if token is None:
+            client.login(s.username, s.password.get_secret_value())
+            return
+        try:
+            client.oauth2_login(s.username, token)
+        except LoginError as error:
+            # Still a LoginError, so the daemon handles it as a refused login; the
+            # words say what to check, since there is no password here.
+            raise LoginError(f"{error} (XOAUTH2: the access token from imap.oauth2_token_command was "
+                             f"refused — is it current, for {s.username}, with the mail scope?)") from None
 
     def close(self) -> None:
         """Log out politely (bounded by the socket timeout) and forget the connection."""
@@ -158,6 +177,7 @@ class Mailbox:
         """Every message in the watched folder, oldest first, with its size: only the
         sizes, so a huge message is known before anything of it is downloaded."""
         uids = sorted(self.client.search("ALL"))
+        self._scanned_up_to = max(uids, default=0)
         waiting = []
         for start in range(0, len(uids), SCAN_BATCH):
             batch = uids[start:start + SCAN_BATCH]
@@ -211,11 +231,21 @@ class Mailbox:
             self.client.noop()
             self._wake.wait(timeout)
             return
+        if self._arrived_since_scan():
+            return
         self.client.idle()
         try:
             self.client.idle_check(timeout=timeout)
         finally:
             self.client.idle_done()
+
+    def _arrived_since_scan(self) -> bool:
+        """Whether a message came in after the last scan. The server announces a new
+        message once, in the answer to whatever command runs when it lands (a FETCH, a
+        MOVE): one that landed while the broker was handling others is never announced
+        again in IDLE, and would wait for the next timer. "N:*" always matches the last
+        message, hence the comparison."""
+        return any(uid > self._scanned_up_to for uid in self.client.search(["UID", f"{self._scanned_up_to + 1}:*"]))
 
 
 def _close_quietly(client: IMAPClient) -> None:

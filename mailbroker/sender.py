@@ -24,13 +24,16 @@ referral is ended and the referrer told (`on_permanent_failure`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiosmtplib
 
+from .config import oauth2_token
 from .store import OutboxItem, Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,11 @@ AUTH_RETRY_LONGEST = timedelta(minutes=5)
 # "421 Service not available, closing transmission channel": the server, not the message.
 SERVICE_UNAVAILABLE = 421
 
+# A connection is kept from one drain to the next (the daemon hangs it up at the end of
+# each turn of its loop, with `close`) for this long at most (seconds), well under the
+# idle timeout of servers (Postfix: 300 s).
+KEEP_FOR = 30.0
+
 
 def retry_delay(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s … capped at two minutes: for what the server said about a message."""
@@ -57,6 +65,12 @@ def smtp_client(settings) -> aiosmtplib.SMTP:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     password = settings.password.get_secret_value() if settings.password else None
+    token_source = None
+    if settings.auth == "xoauth2":
+        # aiosmtplib logs in with XOAUTH2 after EHLO (and STARTTLS), with a token asked
+        # for at each connection: tokens expire within the hour.
+        async def token_source() -> str:
+            return await asyncio.to_thread(oauth2_token, settings)
     return aiosmtplib.SMTP(
         hostname=settings.host,
         port=settings.port,
@@ -65,6 +79,7 @@ def smtp_client(settings) -> aiosmtplib.SMTP:
         tls_context=context,
         username=settings.username or None,
         password=password,
+        oauth_token_generator=token_source,
         # Every network step (connect, each command, the whole DATA) is bounded by it.
         timeout=settings.timeout.total_seconds(),
     )
@@ -93,6 +108,8 @@ class Sender:
         self.unavailable_since: datetime | None = None
         self._probe_at: datetime | None = None
         self._probe_delay = PROBE_FIRST
+        # The connection kept between drains: (client, its event loop, when last used).
+        self._kept: tuple[aiosmtplib.SMTP, asyncio.AbstractEventLoop, float] | None = None
 
     # --- when ---------------------------------------------------------------------------
 
@@ -115,8 +132,11 @@ class Sender:
             return 0
         items = self.store.outbox_ready(now)
         if not items:
+            await self._release_when_idle()
             return 0
-        sent = 0
+        client = await self._reused()
+        if client is not None:
+            return await self._send_all(client, items)
         client = smtp_client(self.settings)
         try:
             await client.connect()
@@ -126,10 +146,20 @@ class Sender:
             client.close()
             return 0
         except (aiosmtplib.SMTPException, OSError) as error:
-            self._server_unavailable(f"cannot connect: {_describe(error)}", len(items))
+            if self.settings.auth == "xoauth2" and "XOAUTH2" in str(error):
+                self._server_unavailable("the server does not offer XOAUTH2 sign-in: use its submission port "
+                                         "(587 or 465), or smtp.auth: password", len(items),
+                                         longest=AUTH_RETRY_LONGEST)
+            else:
+                self._server_unavailable(f"cannot connect: {_describe(error)}", len(items))
             client.close()
             return 0
         self._server_available()
+        return await self._send_all(client, items)
+
+    async def _send_all(self, client: aiosmtplib.SMTP, items: list[OutboxItem]) -> int:
+        sent = 0
+        healthy = False
         try:
             for item in items:
                 try:
@@ -140,13 +170,53 @@ class Sender:
                     break
                 if self.on_progress:
                     self.on_progress()
+            else:
+                healthy = True
         finally:
-            if client.is_connected:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
-                    client.close()
+            if healthy and client.is_connected:
+                self._kept = (client, asyncio.get_running_loop(), time.monotonic())
+            else:
+                await _quit(client)
         return sent
+
+    # --- one connection, reused ---------------------------------------------------------
+
+    async def _reused(self) -> aiosmtplib.SMTP | None:
+        """The connection of the last drain, if it is recent and still up: a busy broker
+        sends message after message without reconnecting. A NOOP first (one round trip)
+        makes sure the server has not closed it meanwhile: a server that went away is
+        then found by the fresh connection, as an outage, and charged to no message."""
+        kept, self._kept = self._kept, None
+        if kept is None:
+            return None
+        client, loop, used = kept
+        if loop is not asyncio.get_running_loop():  # made by another event loop: unusable here
+            client.close()
+            return None
+        if not client.is_connected or time.monotonic() - used > KEEP_FOR:
+            await _quit(client)
+            return None
+        try:
+            await client.noop()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+            return None
+        return client
+
+    async def _release_when_idle(self) -> None:
+        """Nothing to send: hang up a connection that has been quiet for KEEP_FOR."""
+        if self._kept is not None and time.monotonic() - self._kept[2] > KEEP_FOR:
+            await self.close()
+
+    async def close(self) -> None:
+        """Hang up the connection kept for the next drain, if any: the daemon does at the
+        end of each turn of its loop, and at shutdown."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            if kept[1] is asyncio.get_running_loop():
+                await _quit(kept[0])
+            else:
+                kept[0].close()
 
     async def _send_one(self, client: aiosmtplib.SMTP, item: OutboxItem) -> bool:
         """Send one message; True when the server accepted it for every recipient it
@@ -188,7 +258,8 @@ class Sender:
                         item.ref or "-", _refusals_of(refused),
                         f"will be retried for {', '.join(deferred)}" if deferred else "not retried (permanent)")
         log.info("sent %s for %s to %s", item.message_id, item.ref or "-",
-                 ", ".join(r for r in item.recipients if r not in refused))
+                 ", ".join(r for r in item.recipients if r not in refused),
+                 extra={"event": "sent", "ref": item.ref, "message_id": item.message_id})
         return not deferred
 
     def _refused(self, item: OutboxItem, recipients) -> None:
@@ -200,7 +271,9 @@ class Sender:
         if self.on_failure:
             self.on_failure(permanent)
         log.warning("message %s for %s %s: %s", item.message_id, item.ref or "-",
-                    "failed permanently" if permanent else "will be retried", error)
+                    "failed permanently" if permanent else "will be retried", error,
+                    extra={"event": "send_failed", "ref": item.ref, "message_id": item.message_id,
+                           "permanent": permanent})
         if permanent:
             # The referral's consequences first, then the outbox: a crash in between
             # only means the failure is met again after the restart, and the state
@@ -233,6 +306,14 @@ class Sender:
         self.unavailable_since = None
         self._probe_at = None
         self._probe_delay = PROBE_FIRST
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    if client.is_connected:
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
 
 
 def _describe(error: BaseException) -> str:

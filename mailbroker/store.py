@@ -1,7 +1,11 @@
-"""SQLite state: referrals, parties and their tokens, seen messages, the outbox, the
-suppression list and a timeline of decisions.
+"""The state: referrals, parties and their tokens, seen messages, the outbox, the
+suppression list and a timeline of decisions — in SQLite (the default) or PostgreSQL.
 
-One file in WAL mode, so the administration commands can read while the daemon writes.
+SQLite: one file in WAL mode, so the administration commands can read while the daemon
+writes. PostgreSQL: a database named by the configuration's `state.url`. Both run the
+same queries, written once in SQLite's spelling (`?` placeholders, `COLLATE NOCASE`);
+`_Postgres` below adapts the few places where the two differ.
+
 Every state change and the messages it causes are written in one transaction
 (`with store.transaction():`), which is what makes a crash safe: after a restart the
 outbox still holds whatever was decided and not yet sent.
@@ -20,9 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .model import Answer, Party, Person, Referral, Role, State
 
+# {serial_key}, {blob} and {time} are spelt per database (see SQLITE_TYPES, _Postgres.TYPES).
+# Times are ISO 8601 text in UTC, compared and sorted as text: byte by byte.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS referrals (
     ref TEXT PRIMARY KEY,
@@ -32,15 +39,15 @@ CREATE TABLE IF NOT EXISTS referrals (
     context TEXT NOT NULL,
     subject TEXT NOT NULL,
     lang TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    reminded_at TEXT,
-    closed_at TEXT,
+    created_at {time} NOT NULL,
+    reminded_at {time},
+    closed_at {time},
     request_message_id TEXT NOT NULL,
     forwarded_text TEXT NOT NULL,
     referrer_token TEXT NOT NULL,
     referrer_token_key TEXT NOT NULL,
-    due_at TEXT,
-    purged_at TEXT
+    due_at {time},
+    purged_at {time}
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token_key);
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_address COLLATE NOCASE, created_at);
@@ -57,7 +64,7 @@ CREATE TABLE IF NOT EXISTS parties (
     lang TEXT NOT NULL,
     answer TEXT,
     note TEXT NOT NULL,
-    answered_at TEXT,
+    answered_at {time},
     clarifications INTEGER NOT NULL,
     asked_message_id TEXT NOT NULL,
     answer_message_id TEXT NOT NULL,
@@ -71,7 +78,7 @@ CREATE TABLE IF NOT EXISTS seen (
     fate TEXT NOT NULL,
     reason TEXT NOT NULL,
     ref TEXT,
-    at TEXT NOT NULL
+    at {time} NOT NULL
 );
 
 -- Incoming messages whose handling started: a message that keeps crashing the broker
@@ -82,19 +89,19 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 
 CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY,
+    id {serial_key},
     ref TEXT NOT NULL,
     template TEXT NOT NULL,
     message_id TEXT NOT NULL UNIQUE,
     reply_token TEXT NOT NULL,
     envelope_from TEXT NOT NULL,
     recipients TEXT NOT NULL,
-    raw BLOB NOT NULL,
-    created_at TEXT NOT NULL,
+    raw {blob} NOT NULL,
+    created_at {time} NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    sent_at TEXT,
-    failed_at TEXT,
+    next_attempt_at {time} NOT NULL,
+    sent_at {time},
+    failed_at {time},
     last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
@@ -102,8 +109,8 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
 CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
 
 CREATE TABLE IF NOT EXISTS suppression (
-    address TEXT PRIMARY KEY COLLATE NOCASE,
-    at TEXT NOT NULL,
+    address TEXT COLLATE NOCASE PRIMARY KEY,
+    at {time} NOT NULL,
     reason TEXT NOT NULL
 );
 
@@ -114,13 +121,35 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 
 CREATE TABLE IF NOT EXISTS timeline (
-    id INTEGER PRIMARY KEY,
+    id {serial_key},
     ref TEXT NOT NULL,
-    at TEXT NOT NULL,
+    at {time} NOT NULL,
     what TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
 """
+SQLITE_TYPES = {"serial_key": "INTEGER PRIMARY KEY", "blob": "BLOB", "time": "TEXT"}
+
+# The schema this code writes, kept in meta as 'schema_version' (see `mailbroker migrate`).
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """The state database cannot be used as it is; the message says why and what to do."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The PostgreSQL server cannot be reached or gave up on the connection: nothing was
+    written, and trying again later may work."""
+
+
+class AlreadyHandled(Exception):
+    """Another broker sharing the database recorded this incoming message first."""
+
+
+# The errors after which the daemon waits and tries again, losing nothing: the SQLite
+# file is locked, full or broken, or the PostgreSQL server is away.
+UNAVAILABLE = (sqlite3.OperationalError, DatabaseUnavailable)
 
 
 @dataclass(frozen=True)
@@ -157,14 +186,35 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def is_database_url(location: str | Path) -> bool:
+    """A PostgreSQL URL (state.url) rather than a SQLite file's path (state.path)."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def shown(location: str | Path) -> str:
+    """The location as it may be printed or logged: a URL's password replaced by ***."""
+    if not is_database_url(location):
+        return str(location)
+    url = urlsplit(str(location))
+    if url.password is None:
+        return str(location)
+    return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
+
+
 class Store:
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection | _Postgres, begin: str = "BEGIN IMMEDIATE"):
         self._db = connection
+        self._begin = begin  # SQLite: take the write lock at once, not at the first write
         self._beat: tuple[datetime | None, bool, str | None] | None = None  # see heartbeat()
+        self.migrated_from: int | None = None  # the schema version found when opening (see _migrate)
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        path = Path(path)
+    def open(cls, location: str | Path) -> Store:
+        """The state at `location` — a SQLite file's path or a postgresql:// URL — with
+        its schema created or brought up to date (see `migrate`)."""
+        if is_database_url(location):
+            return cls._open_postgres(str(location))
+        path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             # The state holds people's addresses and tokens: readable by the broker only.
@@ -174,16 +224,66 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
-        return cls(db)
+        store = cls(db)
+        # Statement by statement, as each IF NOT EXISTS takes the write lock only if it creates.
+        store._migrate(SCHEMA.format(**SQLITE_TYPES))
+        return store
 
     @classmethod
-    def open_readonly(cls, path: str | Path) -> Store:
+    def _open_postgres(cls, url: str) -> Store:
+        store = cls(_Postgres(url), begin="BEGIN")
+        with store.transaction():
+            # Instances starting together must not race to create the same table.
+            store._db.execute("SELECT pg_advisory_xact_lock(?)", (_Postgres.SCHEMA_LOCK,))
+            store._db.execute(_Postgres.PREAMBLE)
+            store._migrate(SCHEMA.format(**_Postgres.TYPES))
+        return store
+
+    def _migrate(self, schema: str) -> None:
+        """Create what is missing (every statement is IF NOT EXISTS) and record the
+        schema version; refuse a database written by a newer mailbroker. Tables made
+        before versions were recorded count as version 0."""
+        existed = self._has_table("meta")
+        for statement in _statements(schema):
+            self._db.execute(statement)
+        found = self.schema_version()
+        self.migrated_from = 0 if found is None and existed else found
+        if found is not None and found > SCHEMA_VERSION:
+            raise StoreError(
+                f"the state database has schema version {found}, newer than this mailbroker's "
+                f"({SCHEMA_VERSION}): a newer mailbroker wrote it; upgrade mailbroker to use this database")
+        if found != SCHEMA_VERSION:
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def schema_version(self) -> int | None:
+        """The schema version recorded in the database; None before the first `migrate`."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row["value"]) if row else None
+
+    def _has_table(self, name: str) -> bool:
+        if isinstance(self._db, _Postgres):
+            return self._db.execute("SELECT to_regclass(?) AS found", (name,)).fetchone()["found"] is not None
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (name,)).fetchone() is not None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         (key, value))
+
+    @classmethod
+    def open_readonly(cls, location: str | Path) -> Store:
         """For the administration commands, while the daemon may be writing: a read-only
         connection (it can never take the write lock); WAL lets it read a consistent
         snapshot without blocking the daemon. Raises FileNotFoundError when there is no
-        state file yet."""
-        path = Path(path).absolute()
+        state file yet (StoreError when a PostgreSQL database has no tables yet)."""
+        if is_database_url(location):
+            store = cls(_Postgres(str(location), readonly=True), begin="BEGIN")
+            if not store._has_table("meta"):
+                store.close()
+                raise StoreError("the state database has no mailbroker tables yet: run `mailbroker migrate` "
+                                 "or start the broker once")
+            return store
+        path = Path(location).absolute()
         if not path.is_file():
             raise FileNotFoundError(path)
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=10)
@@ -197,7 +297,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute(self._begin)
         try:
             yield
         except BaseException:
@@ -314,7 +414,7 @@ class Store:
         """Messages queued to `address` since then (recipients are stored as a JSON list)."""
         pattern = '%"' + address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
         return self._db.execute(
-            "SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND recipients LIKE ? ESCAPE '\\'",
+            "SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND lower(recipients) LIKE lower(?) ESCAPE '\\'",
             (_iso(since), pattern)).fetchone()[0]
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
@@ -323,6 +423,15 @@ class Store:
             (_iso(now), limit),
         )
         return [row["ref"] for row in rows]
+
+    def claim_due(self, ref: str, now: datetime) -> bool:
+        """Take a due referral's timer for the transaction that runs it, before loading the
+        referral: False when it is no longer due, because another broker sharing the
+        database ran it meanwhile. (On PostgreSQL this no-op UPDATE locks the row, waits
+        for the other's transaction and then sees its new due_at; on SQLite one
+        transaction writes at a time.)"""
+        return self._db.execute("UPDATE referrals SET due_at = due_at WHERE ref = ? AND due_at IS NOT NULL "
+                                "AND due_at <= ?", (ref, _iso(now))).rowcount == 1
 
     def next_due_at(self) -> datetime | None:
         row = self._db.execute("SELECT MIN(due_at) AS at FROM referrals WHERE due_at IS NOT NULL").fetchone()
@@ -339,7 +448,8 @@ class Store:
     # --- suppression -------------------------------------------------------------------
 
     def suppress(self, address: str, reason: str, now: datetime) -> None:
-        self._db.execute("INSERT OR IGNORE INTO suppression VALUES (?,?,?)", (address, _iso(now), reason))
+        self._db.execute("INSERT INTO suppression VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                         (address, _iso(now), reason))
 
     def unsuppress(self, address: str) -> bool:
         """Take an address off the list; False when it was not on it."""
@@ -363,13 +473,20 @@ class Store:
         times it had started before."""
         with self.transaction():
             row = self._db.execute("SELECT count FROM attempts WHERE digest = ?", (digest,)).fetchone()
-            self._db.execute("INSERT INTO attempts VALUES (?, 1) ON CONFLICT(digest) DO UPDATE SET count = count + 1",
-                             (digest,))
+            self._db.execute("INSERT INTO attempts VALUES (?, 1) "
+                             "ON CONFLICT(digest) DO UPDATE SET count = attempts.count + 1", (digest,))
         return row["count"] if row else 0
 
     def mark_seen(self, digest: str, message_id: str, fate: str, reason: str, ref: str | None, now: datetime) -> None:
-        self._db.execute("INSERT OR REPLACE INTO seen VALUES (?,?,?,?,?,?)",
-                         (digest, message_id, fate, reason, ref, _iso(now)))
+        """Record a message's fate, in the transaction that applies its decision. Raises
+        AlreadyHandled when the message has a fate already: another broker sharing this
+        database handled it meanwhile, and rolling back keeps its decision, not ours.
+        (PostgreSQL makes this insert wait for the other's transaction to end; SQLite's
+        write lock lets only one transaction write at a time.)"""
+        claimed = self._db.execute("INSERT INTO seen VALUES (?,?,?,?,?,?) ON CONFLICT(digest) DO NOTHING",
+                                   (digest, message_id, fate, reason, ref, _iso(now))).rowcount
+        if not claimed:
+            raise AlreadyHandled(digest)
         self._db.execute("DELETE FROM attempts WHERE digest = ?", (digest,))
 
     # --- outbox ------------------------------------------------------------------------
@@ -417,8 +534,9 @@ class Store:
 
     def outbox_counts(self) -> dict[str, int]:
         row = self._db.execute(
-            """SELECT SUM(sent_at IS NULL AND failed_at IS NULL) AS pending, SUM(sent_at IS NOT NULL) AS sent,
-               SUM(failed_at IS NOT NULL) AS failed FROM outbox"""
+            """SELECT SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END) AS pending,
+               SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
+               SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS failed FROM outbox"""
         ).fetchone()
         return {key: row[key] or 0 for key in ("pending", "sent", "failed")}
 
@@ -430,7 +548,8 @@ class Store:
         pseudonym (hmac of the address under a key made at installation)."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
         if row is None:
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
+            self._db.execute("INSERT INTO meta VALUES ('pseudonym_key', ?) ON CONFLICT DO NOTHING",
+                             (secrets.token_hex(32),))
             row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
         digest = hmac.new(bytes.fromhex(row["value"]), address.strip().lower().encode(), hashlib.sha256)
         return "anon-" + digest.hexdigest()[:20]
@@ -497,8 +616,8 @@ class Store:
             return
         value = json.dumps({"pid": pid, "at": _iso(now), "imap_contact_at": contact})
         try:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('heartbeat', ?)", (value,))
-        except sqlite3.Error:
+            self._set_meta("heartbeat", value)
+        except self._db.Error:
             return
         self._beat = (now, imap_connected, contact)
 
@@ -536,3 +655,102 @@ def _party(row: sqlite3.Row) -> Party:
         asked_message_id=row["asked_message_id"],
         answer_message_id=row["answer_message_id"],
     )
+
+
+def _statements(script: str) -> list[str]:
+    """The schema's statements one by one (none contains a semicolon of its own), so
+    both databases run them through the same execute()."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
+
+
+class _Row:
+    """A PostgreSQL row read like sqlite3.Row: by column name, by position, or as a dict."""
+
+    __slots__ = ("_values", "_columns")
+
+    def __init__(self, values: tuple, columns: dict[str, int]):
+        self._values, self._columns = values, columns
+
+    def __getitem__(self, key: str | int):
+        return self._values[self._columns[key] if isinstance(key, str) else key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._columns)
+
+
+def _rows(cursor):
+    """psycopg row factory making _Row objects."""
+    columns = {column.name: i for i, column in enumerate(cursor.description or ())}
+    return lambda values: _Row(values, columns)
+
+
+class _Postgres:
+    """A psycopg 3 connection used like the sqlite3 one: execute() takes SQLite's `?`
+    placeholders, rows read like sqlite3.Row, `.Error` catches whatever it raises.
+    Autocommit, with transactions opened by Store.transaction(). A lost connection
+    raises DatabaseUnavailable (the server rolls back what was open); the next
+    statement connects again."""
+
+    # Times compare byte by byte ("C"), as in SQLite, whatever the database's locale.
+    TYPES = {"serial_key": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "blob": "BYTEA",
+             "time": 'TEXT COLLATE "C"'}
+    # SQLite's NOCASE as a collation of this database (case-insensitive, accents kept),
+    # so the schema and the queries say `COLLATE NOCASE` for both.
+    PREAMBLE = ("CREATE COLLATION IF NOT EXISTS nocase "
+                "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)")
+    SCHEMA_LOCK = 0x6D61696C  # any constant shared by every instance: the advisory lock's key
+
+    def __init__(self, url: str, readonly: bool = False):
+        import psycopg  # here, not at the top: SQLite users need not pay for loading it
+
+        self.Error = (psycopg.Error, DatabaseUnavailable)
+        self._psycopg, self._url, self._readonly = psycopg, url, readonly
+        self._in_transaction = False  # between Store.transaction()'s BEGIN and its COMMIT or ROLLBACK
+        self._connection = self._connect()
+
+    def _connect(self):
+        try:
+            connection = self._psycopg.connect(self._url, autocommit=True, row_factory=_rows, connect_timeout=10)
+            if self._readonly:
+                connection.execute("SET default_transaction_read_only = on")
+        except self._psycopg.OperationalError as error:
+            raise DatabaseUnavailable(f"cannot connect to the PostgreSQL state database: {error}") from error
+        return connection
+
+    def execute(self, query: str, params: tuple | list = ()):
+        if self._connection.closed:
+            self._reconnect(query)
+            if query == "ROLLBACK":
+                return None  # the server rolled back when the connection ended
+        if query.startswith("BEGIN"):
+            self._in_transaction = True
+        elif query in ("COMMIT", "ROLLBACK"):
+            self._in_transaction = False
+        if params:
+            query = query.replace("%", "%%").replace("?", "%s")
+        try:
+            return self._connection.execute(query, params or None)
+        except self._psycopg.OperationalError as error:
+            raise DatabaseUnavailable(f"the PostgreSQL state database failed: {error}") from error
+
+    def _reconnect(self, query: str) -> None:
+        """A new connection, except in the middle of a transaction: the server rolled its
+        first half back with the old connection, so its second half must not run alone."""
+        if self._in_transaction:
+            if query in ("COMMIT", "ROLLBACK"):
+                self._in_transaction = False
+            if query != "ROLLBACK":
+                raise DatabaseUnavailable("the connection to the PostgreSQL state database was lost "
+                                          "during a transaction, which was rolled back")
+            return
+        self._connection = self._connect()
+
+    def close(self) -> None:
+        self._connection.close()

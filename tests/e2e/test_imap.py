@@ -54,3 +54,24 @@ def test_imaps_verifies_certificates_by_default(tmp_path):
     finally:
         assert b.stop() == 0
     assert "CERTIFICATE_VERIFY_FAILED" in b.log_text()
+
+
+@pytest.mark.parametrize("broker", [{"poll_interval": "10m"}], indirect=True)
+def test_mail_that_lands_while_the_broker_works_is_not_left_for_the_next_poll(broker):  # noqa: F811
+    """Dovecot announces a message that arrives during a FETCH or MOVE in that command's
+    reply, not again in the IDLE that follows: the broker must look for it before idling,
+    or it waits for the next poll (here ten minutes). A burst delivered straight into the
+    mailbox keeps landing while the first messages are handled."""
+    lmtp = mt.Lmtp()
+    try:
+        for k in range(1, 21):
+            a, b = mt.PARTIES[2 * k - 2], mt.PARTIES[2 * k - 1]
+            msg = direct_request(f"Introduce: Party {a} <{mt.address(a)}>\nTo: Party {b} <{mt.address(b)}>\n"
+                                 f"Why: they ran the billing platform together at Acme (case {k}).",
+                                 subject=f"Burst {k:02d}")
+            lmtp.deliver(bytes(msg), mt.REFERRER, mt.BROKER)
+            time.sleep(0.03)
+    finally:
+        lmtp.close()
+    with mt.Mailbox("referrer") as r:
+        r.wait_for(lambda m: "Burst" in str(m["Subject"]), count=20, timeout=30)

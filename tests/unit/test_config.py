@@ -14,8 +14,10 @@ from pydantic import ValidationError
 from mailbroker.config import (
     Config,
     ConfigError,
+    OAuth2TokenError,
     format_duration,
     load_config,
+    oauth2_token,
     parse_duration,
 )
 
@@ -858,3 +860,95 @@ def test_password_credential_name_that_is_not_one_is_not_echoed(tmp_path, monkey
     credentials(monkeypatch, tmp_path / "creds")
     message = problems(tmp_path, imap_with(password_credential=name))
     assert "imap.password_credential: is not a credential name" in message and name not in message
+
+
+# --- OAuth2 sign-in (auth: xoauth2) ----------------------------------------------------
+
+def xoauth2(section: str = "imap", **changes) -> dict:
+    data = minimal()
+    if section == "imap":
+        del data["imap"]["password"]
+    data[section] = {**data[section], "auth": "xoauth2", "oauth2_token_command": ["oama", "access", "intro"],
+                     **changes}
+    return data
+
+
+def test_xoauth2_takes_a_token_command_and_no_password(tmp_path):
+    config = load(tmp_path, xoauth2())
+    assert config.imap.auth == "xoauth2" and config.imap.password is None
+    assert config.imap.oauth2_token_command == ("oama", "access", "intro")
+    assert config.smtp.auth == "password"  # each section on its own
+
+
+def test_xoauth2_token_command_as_one_line(tmp_path):
+    config = load(tmp_path, xoauth2(oauth2_token_command="mutt_oauth2.py '/etc/mb/token file'"))
+    assert config.imap.oauth2_token_command == ("mutt_oauth2.py", "/etc/mb/token file")
+
+
+def test_xoauth2_is_case_insensitive_and_other_methods_are_refused(tmp_path):
+    assert load(tmp_path, xoauth2(auth="XOAUTH2")).imap.auth == "xoauth2"
+    message = problems(tmp_path, xoauth2(auth="oauth"))
+    assert "imap.auth: 'oauth' is not one of password, xoauth2" in message
+
+
+def test_xoauth2_with_a_password_names_the_key_to_remove(tmp_path):
+    message = problems(tmp_path, xoauth2(password=SECRET))
+    assert "imap.password: cannot be used with auth: xoauth2" in message
+    assert "remove it, or write \"auth: password\"" in message and SECRET not in message
+
+
+def test_xoauth2_without_a_token_command(tmp_path):
+    data = xoauth2()
+    del data["imap"]["oauth2_token_command"]
+    message = problems(tmp_path, data)
+    assert "imap.oauth2_token_command: is required with auth: xoauth2" in message
+    assert 'e.g. "oauth2_token_command: ["oama", "access", "intro@example.com"]"' in message
+
+
+def test_a_token_command_without_xoauth2(tmp_path):
+    message = problems(tmp_path, with_("imap", oauth2_token_command=["oama", "access", "intro"]))
+    assert ("imap.oauth2_token_command: is only used with auth: xoauth2 — add \"auth: xoauth2\" "
+            "(and remove password), or remove oauth2_token_command") in message
+
+
+def test_an_empty_token_command(tmp_path):
+    message = problems(tmp_path, xoauth2(oauth2_token_command=[]))
+    assert "imap.oauth2_token_command: is empty — write the command that prints an access token" in message
+
+
+def test_smtp_xoauth2_needs_the_username(tmp_path):
+    message = problems(tmp_path, xoauth2("smtp"))
+    assert "smtp.username: is required with auth: xoauth2" in message
+    config = load(tmp_path, xoauth2("smtp", username="intro@example.test"))
+    assert config.smtp.auth == "xoauth2" and config.smtp.password is None
+
+
+def test_the_token_command_is_not_run_when_loading(tmp_path):
+    marker = tmp_path / "ran"
+    load(tmp_path, xoauth2(oauth2_token_command=["/bin/sh", "-c", f"touch {marker}"]))
+    assert not marker.exists()
+
+
+def test_a_fresh_token_at_each_call(tmp_path):
+    counter = tmp_path / "count"
+    script = f"echo x >> {counter}; wc -l < {counter}"
+    settings = load(tmp_path, xoauth2(oauth2_token_command=["/bin/sh", "-c", script])).imap
+    assert [oauth2_token(settings), oauth2_token(settings)] == ["1", "2"]
+
+
+def test_a_failing_token_command_says_which_key_and_what(tmp_path):
+    command = ["/bin/sh", "-c", "echo 'refresh token expired' >&2; exit 3"]
+    settings = load(tmp_path, xoauth2(oauth2_token_command=command)).imap
+    with pytest.raises(OAuth2TokenError) as info:
+        oauth2_token(settings)
+    message = str(info.value)
+    assert message.startswith("imap.oauth2_token_command: `/bin/sh -c")
+    assert "failed (exit status 3: refresh token expired)" in message
+    assert "it must print an access token on its first line" in message
+    assert isinstance(info.value, OSError)  # the daemon retries it like a server it cannot reach
+
+
+def test_a_missing_token_helper(tmp_path):
+    settings = load(tmp_path, xoauth2(oauth2_token_command=["no-such-token-helper"])).imap
+    with pytest.raises(OAuth2TokenError, match="no-such-token-helper not found — install it"):
+        oauth2_token(settings)

@@ -42,7 +42,7 @@ def test_message_backoff_doubles_up_to_two_minutes():
 def test_an_outage_is_probed_every_few_seconds_and_not_charged_to_the_messages(store):
     now = [T0]
     settings = SimpleNamespace(host="127.0.0.1", port=closed_port(), security="none", verify_certificate=True,
-                               username=None, password=None, timeout=timedelta(seconds=5))
+                               username=None, password=None, auth="password", timeout=timedelta(seconds=5))
     sender = Sender(store, settings, lambda: now[0])
     assert sender.next_attempt() == T0
     probes = []
