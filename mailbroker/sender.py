@@ -221,6 +221,14 @@ class Sender:
     async def _send_one(self, client: aiosmtplib.SMTP, item: OutboxItem) -> bool:
         """Send one message; True when the server accepted it for every recipient it
         still had. Raises ServerUnavailable when the connection cannot go on."""
+        # Claimed first, in a transaction of its own: another broker sharing the
+        # database may have sent it, or be sending it, since it was listed.
+        with self.store.transaction():
+            claimed = self.store.claim(item.id, self.clock())
+        if claimed is None:
+            log.debug("%s: sent, rescheduled or claimed by another broker meanwhile; skipped", item.message_id)
+            return False
+        item = claimed
         log.debug("sending %s for %s to %s", item.message_id, item.ref or "-", ", ".join(item.recipients))
         try:
             refused, _ = await client.sendmail(item.envelope_from, list(item.recipients), item.raw)

@@ -18,9 +18,10 @@ import hmac
 import json
 import secrets
 import os
+import socket
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -102,7 +103,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt_at {time} NOT NULL,
     sent_at {time},
     failed_at {time},
-    last_error TEXT NOT NULL DEFAULT ''
+    last_error TEXT NOT NULL DEFAULT '',
+    claimed_by TEXT,
+    claimed_until {time}
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
     WHERE sent_at IS NULL AND failed_at IS NULL;
@@ -131,7 +134,23 @@ CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
 SQLITE_TYPES = {"serial_key": "INTEGER PRIMARY KEY", "blob": "BLOB", "time": "TEXT"}
 
 # The schema this code writes, kept in meta as 'schema_version' (see `mailbroker migrate`).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# The columns each version added to tables of the version before (table, column, type),
+# which SCHEMA's CREATE TABLE IF NOT EXISTS cannot add to an existing table.
+# Version 2: the outbox's sending claims (Store.claim).
+UPGRADES = {
+    2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
+}
+
+# How long a claimed outbox message stays reserved for the broker that claimed it: far
+# longer than a send takes (each SMTP step is bounded by smtp.timeout, 30 s by default),
+# and as long as the messages of a broker that crashed while sending wait for another.
+CLAIM_LEASE = timedelta(seconds=60)
+
+# Who claims on SQLite: one process owns the file, so every process opening it is the
+# same sender, and a restarted broker takes over what it claimed before a crash at once.
+SQLITE_SENDER = "sqlite"
 
 
 class StoreError(Exception):
@@ -201,19 +220,30 @@ def shown(location: str | Path) -> str:
     return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
 
 
+def _this_process() -> str:
+    """A PostgreSQL sender's name in its claims: unique to this process, so brokers
+    sharing the database never take one another's claims for their own."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class Store:
-    def __init__(self, connection: sqlite3.Connection | _Postgres, begin: str = "BEGIN IMMEDIATE"):
+    def __init__(self, connection: sqlite3.Connection | _Postgres, begin: str = "BEGIN IMMEDIATE",
+                 sender: str | None = None):
         self._db = connection
         self._begin = begin  # SQLite: take the write lock at once, not at the first write
+        # The name this store's claims on outbox messages carry (see claim()).
+        self.sender = sender or (_this_process() if isinstance(connection, _Postgres) else SQLITE_SENDER)
         self._beat: tuple[datetime | None, bool, str | None] | None = None  # see heartbeat()
         self.migrated_from: int | None = None  # the schema version found when opening (see _migrate)
 
     @classmethod
-    def open(cls, location: str | Path) -> Store:
+    def open(cls, location: str | Path, sender: str | None = None) -> Store:
         """The state at `location` — a SQLite file's path or a postgresql:// URL — with
-        its schema created or brought up to date (see `migrate`)."""
+        its schema created or brought up to date (see `migrate`). `sender` names this
+        broker in its claims on outbox messages (by default: one name per process on
+        PostgreSQL, the same for all on SQLite)."""
         if is_database_url(location):
-            return cls._open_postgres(str(location))
+            return cls._open_postgres(str(location), sender)
         path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
@@ -224,27 +254,29 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
-        store = cls(db)
-        # Statement by statement, as each IF NOT EXISTS takes the write lock only if it creates.
-        store._migrate(SCHEMA.format(**SQLITE_TYPES))
+        store = cls(db, sender=sender)
+        # Statement by statement, as each IF NOT EXISTS takes the write lock only if it
+        # creates; an upgrade takes it for all its steps (see _upgrade).
+        store._migrate(SQLITE_TYPES, upgrading=store.transaction)
         return store
 
     @classmethod
-    def _open_postgres(cls, url: str) -> Store:
-        store = cls(_Postgres(url), begin="BEGIN")
+    def _open_postgres(cls, url: str, sender: str | None = None) -> Store:
+        store = cls(_Postgres(url), begin="BEGIN", sender=sender)
         with store.transaction():
             # Instances starting together must not race to create the same table.
             store._db.execute("SELECT pg_advisory_xact_lock(?)", (_Postgres.SCHEMA_LOCK,))
             store._db.execute(_Postgres.PREAMBLE)
-            store._migrate(SCHEMA.format(**_Postgres.TYPES))
+            store._migrate(_Postgres.TYPES, upgrading=nullcontext)  # already in a transaction
         return store
 
-    def _migrate(self, schema: str) -> None:
-        """Create what is missing (every statement is IF NOT EXISTS) and record the
-        schema version; refuse a database written by a newer mailbroker. Tables made
-        before versions were recorded count as version 0."""
+    def _migrate(self, types: dict[str, str], upgrading) -> None:
+        """Create what is missing (every statement is IF NOT EXISTS), bring the tables of
+        an older version up to date (UPGRADES) and record the schema version; refuse a
+        database written by a newer mailbroker. Tables made before versions were
+        recorded count as version 0, which has the tables of version 1."""
         existed = self._has_table("meta")
-        for statement in _statements(schema):
+        for statement in _statements(SCHEMA.format(**types)):
             self._db.execute(statement)
         found = self.schema_version()
         self.migrated_from = 0 if found is None and existed else found
@@ -253,7 +285,20 @@ class Store:
                 f"the state database has schema version {found}, newer than this mailbroker's "
                 f"({SCHEMA_VERSION}): a newer mailbroker wrote it; upgrade mailbroker to use this database")
         if found != SCHEMA_VERSION:
-            self._set_meta("schema_version", str(SCHEMA_VERSION))
+            with upgrading():
+                self._upgrade(types)
+
+    def _upgrade(self, types: dict[str, str]) -> None:
+        """Add the columns of the versions after the recorded one, in one transaction
+        with the new version number: a crash leaves the old version, whole. A column
+        already there is left alone (a new table has them all, and another process may
+        have upgraded meanwhile)."""
+        found = self.schema_version() or 0
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for table, column, kind in UPGRADES.get(version, []):
+                if not self._has_column(table, column):
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind.format(**types)}")
+        self._set_meta("schema_version", str(SCHEMA_VERSION))
 
     def schema_version(self) -> int | None:
         """The schema version recorded in the database; None before the first `migrate`."""
@@ -265,6 +310,14 @@ class Store:
             return self._db.execute("SELECT to_regclass(?) AS found", (name,)).fetchone()["found"] is not None
         return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                 (name,)).fetchone() is not None
+
+    def _has_column(self, table: str, column: str) -> bool:
+        if isinstance(self._db, _Postgres):
+            query = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                     "AND table_name = ? AND column_name = ?")
+        else:
+            query = "SELECT 1 FROM pragma_table_info(?) WHERE name = ?"
+        return self._db.execute(query, (table, column)).fetchone() is not None
 
     def _set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -500,18 +553,37 @@ class Store:
              _iso(now), _iso(now)),
         )
 
+    # A message this store may send at `now`: pending, due, and claimed by no other
+    # sender (or that claim has run out). Parameters: now, now, self.sender.
+    _SENDABLE = """sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+                   AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)"""
+
     def outbox_ready(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        rows = self._db.execute(
-            """SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-               ORDER BY id LIMIT ?""",
-            (_iso(now), limit),
-        )
-        return [OutboxItem(r["id"], r["ref"], r["message_id"], r["envelope_from"],
-                           tuple(json.loads(r["recipients"])), r["raw"], r["attempts"], r["reply_token"]) for r in rows]
+        """The messages due, except those another broker sharing the database claimed."""
+        rows = self._db.execute(f"SELECT * FROM outbox WHERE {self._SENDABLE} ORDER BY id LIMIT ?",
+                                (_iso(now), _iso(now), self.sender, limit))
+        return [_outbox_item(r) for r in rows]
+
+    def claim(self, item_id: int, now: datetime) -> OutboxItem | None:
+        """Reserve a message for this store's sender until now + CLAIM_LEASE, just before
+        sending it; returns it as it is now (its recipients may have changed since it was
+        listed), or None when it is no longer this sender's to send: sent, failed or
+        rescheduled meanwhile, or claimed by another broker sharing the database. One
+        statement: the database lets one claimant at a time update the row, and the
+        second then finds it claimed. A broker that crashes holding a claim leaves the
+        message to the others once the lease runs out; on PostgreSQL a restarted broker
+        is another sender, so it waits for its old claims to run out too (CLAIM_LEASE)."""
+        row = self._db.execute(
+            f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {self._SENDABLE} RETURNING *",
+            (self.sender, _iso(now + CLAIM_LEASE), item_id, _iso(now), _iso(now), self.sender)).fetchall()
+        return _outbox_item(row[0]) if row else None
 
     def next_outbox_attempt(self) -> datetime | None:
+        """When the next message is due, or the claim of another sender on it runs out."""
         row = self._db.execute(
-            "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+            """SELECT MIN(CASE WHEN claimed_by <> ? AND claimed_until > next_attempt_at THEN claimed_until
+                           ELSE next_attempt_at END) AS at
+               FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL""", (self.sender,)
         ).fetchone()
         return _time(row["at"])
 
@@ -519,14 +591,15 @@ class Store:
         self._db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (_iso(now), item_id))
 
     def mark_retry(self, item_id: int, error: str, next_attempt: datetime) -> None:
-        self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                         (error, _iso(next_attempt), item_id))
+        self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+                         f"{_UNCLAIMED} WHERE id = ?", (error, _iso(next_attempt), item_id))
 
     def retry_recipients(self, item_id: int, recipients: list[str], error: str, next_attempt: datetime) -> None:
         """The server took the message for some recipients and deferred the others (4xx):
         keep only those for the next attempt."""
         self._db.execute("UPDATE outbox SET recipients = ?, attempts = attempts + 1, last_error = ?, "
-                         "next_attempt_at = ? WHERE id = ?", (json.dumps(recipients), error, _iso(next_attempt), item_id))
+                         f"next_attempt_at = ?, {_UNCLAIMED} WHERE id = ?",
+                         (json.dumps(recipients), error, _iso(next_attempt), item_id))
 
     def mark_failed(self, item_id: int, error: str, now: datetime) -> None:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
@@ -640,6 +713,15 @@ class Store:
         """The incoming messages filed under this referral: Message-ID, folder, why, when."""
         return self._db.execute("SELECT message_id, fate, reason, at FROM seen WHERE ref = ? ORDER BY at",
                                 (ref,)).fetchall()
+
+
+# A message retried later is anybody's again, once due: the claim is released.
+_UNCLAIMED = "claimed_by = NULL, claimed_until = NULL"
+
+
+def _outbox_item(row) -> OutboxItem:
+    return OutboxItem(row["id"], row["ref"], row["message_id"], row["envelope_from"],
+                      tuple(json.loads(row["recipients"])), row["raw"], row["attempts"], row["reply_token"])
 
 
 def _party(row: sqlite3.Row) -> Party:

@@ -1,9 +1,11 @@
 """Two brokers sharing one database (and one mailbox): an incoming message is handled by
-one of them only, however their work interleaves. On SQLite (two connections to one
-file) and on PostgreSQL (two connections to one database)."""
+one of them only, and an outgoing one sent by one of them only, however their work
+interleaves. On SQLite (two connections to one file) and on PostgreSQL (two connections
+to one database)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +16,7 @@ import pytest
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import Engine
+from mailbroker.sender import Sender
 from mailbroker.store import AlreadyHandled, Store
 
 from .test_engine import Clock, request
@@ -119,4 +122,47 @@ def test_a_due_timer_runs_on_one_engine_only(state_location):
     reminders = store.outbox_counts()["pending"] - queued
     assert reminders == 2  # one to each silent party, once
     assert store.load(ref).reminded_at is not None
+    store.close()
+
+
+class RecordingServer:
+    """Stands for an SMTP connection: accepts every message and remembers it."""
+
+    is_connected = False  # nothing to keep between drains
+
+    def __init__(self, accepted: list[str]):
+        self.accepted = accepted
+
+    async def sendmail(self, sender, recipients, raw):
+        self.accepted.append(raw.decode())
+        return {}, "250 OK"
+
+
+def test_each_outbox_message_is_sent_by_one_broker_only(state_location):
+    """Both list the same due messages; each message goes out once, whichever broker
+    claims it first, even though both try every one of them."""
+    setup = Store.open(state_location)
+    with setup.transaction():
+        for n in range(20):
+            setup.enqueue(ref="R", template="t", message_id=f"<{n}@x>", reply_token="", envelope_from="intro@x",
+                          recipients=["a@x"], raw=f"message {n}".encode(), now=T0)
+    setup.close()
+    accepted: list[str] = []
+    both_listed = threading.Barrier(2, timeout=10)
+
+    def instance(name: str) -> int:
+        store = Store.open(state_location, sender=name)
+        try:
+            items = store.outbox_ready(T0)
+            both_listed.wait()  # neither claims before both have listed every message
+            return asyncio.run(Sender(store, None, lambda: T0)._send_all(RecordingServer(accepted), items))
+        finally:
+            store.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        sent = [future.result(60) for future in [pool.submit(instance, "first"), pool.submit(instance, "second")]]
+    assert sum(sent) == 20
+    assert sorted(accepted) == sorted(f"message {n}" for n in range(20))  # each once
+    store = Store.open(state_location)
+    assert store.outbox_counts() == {"pending": 0, "sent": 20, "failed": 0}
     store.close()

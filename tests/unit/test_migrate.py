@@ -13,6 +13,8 @@ from mailbroker.cli import main
 from mailbroker.config import ConfigError, load_config
 from mailbroker.store import SCHEMA_VERSION, Store, shown
 
+from .test_workflow import T0
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"
 
 
@@ -99,3 +101,24 @@ def test_status_names_the_database(capsys, config_file, state_location):
     migrate(capsys, config_file)
     main(["status", "--json", "--config", str(config_file)])
     assert json.loads(capsys.readouterr().out)["state_file"] == shown(state_location)
+
+
+def test_migrate_upgrades_a_version_1_database_in_place(capsys, config_file, state_location):
+    """Version 2 added the outbox's claim columns: an existing database gets them, and
+    keeps its rows, which can then be claimed."""
+    store = Store.open(state_location)
+    with store.transaction():
+        store.enqueue(ref="R", template="t", message_id="<m1@x>", reply_token="", envelope_from="intro@x",
+                      recipients=["a@x"], raw=b"raw", now=T0)
+        store._db.execute("ALTER TABLE outbox DROP COLUMN claimed_by")  # as version 1 made it
+        store._db.execute("ALTER TABLE outbox DROP COLUMN claimed_until")
+        store._set_meta("schema_version", "1")
+    store.close()
+    assert migrate(capsys, config_file) == (0, f"{shown(state_location)}: schema version 2 (upgraded from 1)\n", "")
+    store = Store.open(state_location)
+    assert store._has_column("outbox", "claimed_by") and store._has_column("outbox", "claimed_until")
+    [item] = store.outbox_ready(T0)
+    assert item.message_id == "<m1@x>" and item.recipients == ("a@x",)
+    with store.transaction():
+        assert store.claim(item.id, T0) == item
+    store.close()

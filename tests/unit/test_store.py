@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from mailbroker.model import Answer, Role, State
-from mailbroker.store import SCHEMA_VERSION, AlreadyHandled, DatabaseUnavailable, Store, StoreError
+from mailbroker.store import CLAIM_LEASE, SCHEMA_VERSION, AlreadyHandled, DatabaseUnavailable, Store, StoreError
 from mailbroker.workflow import decide, next_due
 
 from .test_workflow import POLICY, T0, answer, started
@@ -220,3 +220,60 @@ def test_postgresql_connection_lost_in_a_transaction_rolls_it_all_back(postgres_
         store.suppress("carol@example.test", "stop", T0)
     assert store.suppressed_count() == 0
     store.close()
+
+
+def enqueue_one(store, message_id="<m1@x>", recipients=("a@x", "b@x")):
+    with store.transaction():
+        store.enqueue(ref="R", template="t", message_id=message_id, reply_token="", envelope_from="intro@x",
+                      recipients=list(recipients), raw=b"raw", now=T0)
+
+
+def claim(store, item_id, now):
+    with store.transaction():
+        return store.claim(item_id, now)
+
+
+@pytest.fixture
+def two_senders(state_location):
+    """Two brokers' stores on one database, each a sender of its own."""
+    first, second = Store.open(state_location, sender="first"), Store.open(state_location, sender="second")
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_one_claim_wins_until_its_lease_runs_out(two_senders):
+    first, second = two_senders
+    enqueue_one(first)
+    [item] = second.outbox_ready(T0)
+    assert claim(first, item.id, T0) == item
+    assert claim(second, item.id, T0) is None
+    assert second.outbox_ready(T0) == [] and first.outbox_ready(T0) == [item]  # its own claim: still its to send
+    assert second.next_outbox_attempt() == T0 + CLAIM_LEASE and first.next_outbox_attempt() == T0
+    assert claim(second, item.id, T0 + CLAIM_LEASE - timedelta(seconds=1)) is None
+    assert claim(second, item.id, T0 + CLAIM_LEASE) == item  # the first broker crashed: the lease ran out
+    assert claim(first, item.id, T0 + CLAIM_LEASE) is None
+
+
+def test_a_sent_message_is_never_claimed_again(two_senders):
+    first, second = two_senders
+    enqueue_one(first)
+    [item] = first.outbox_ready(T0)
+    assert claim(first, item.id, T0) is not None
+    with first.transaction():
+        first.mark_sent(item.id, T0)
+    later = T0 + CLAIM_LEASE * 10
+    assert claim(first, item.id, later) is None and claim(second, item.id, later) is None
+    assert first.outbox_ready(later) == second.outbox_ready(later) == []
+
+
+def test_a_message_retried_later_is_anybodys_claim_once_due(two_senders):
+    first, second = two_senders
+    enqueue_one(first)
+    [item] = first.outbox_ready(T0)
+    claim(first, item.id, T0)
+    with first.transaction():  # a@x took it, b@x was deferred
+        first.retry_recipients(item.id, ["b@x"], "b@x: 451 later", T0 + timedelta(seconds=5))
+    assert claim(second, item.id, T0 + timedelta(seconds=4)) is None  # not due yet
+    claimed = claim(second, item.id, T0 + timedelta(seconds=5))  # before the first's lease would have run out
+    assert claimed.recipients == ("b@x",) and claimed.attempts == 1  # as it is now, not as it was listed
