@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .config import Config
+from .mailbox import IDLE_RENEWAL
 from .model import Referral
 from .store import Store, shown
 
@@ -27,10 +28,12 @@ NEVER_STARTED = "never started"
 
 
 def stale_after(config: Config) -> timedelta:
-    """How old a heartbeat may be while the daemon is healthy. The loop turns at least
-    every poll_interval; one turn may also wait for each server up to its timeout; twice
-    that leaves room for a long batch of mail without calling a slow daemon dead."""
-    return 2 * (config.imap.poll_interval + config.imap.timeout + config.smtp.timeout)
+    """How long the daemon's loop may go without turning while it is healthy (for
+    `status` and the daemon's /health). The loop turns at least every poll_interval
+    (IDLE is renewed sooner); one turn may also wait for each server up to its timeout;
+    twice that leaves room for a long batch of mail without calling a slow daemon dead."""
+    wait = min(config.imap.poll_interval, timedelta(seconds=IDLE_RENEWAL))
+    return 2 * (wait + config.imap.timeout + config.smtp.timeout)
 
 
 def pid_exists(pid: int) -> bool:

@@ -29,10 +29,11 @@ from datetime import datetime, timedelta
 
 from imapclient.exceptions import LoginError
 
+from .admin import stale_after
 from .compose import Identity
 from .config import Config
 from .engine import Engine, utcnow
-from .mailbox import CONNECTION_ERRORS, IDLE_RENEWAL, Mailbox, batches
+from .mailbox import CONNECTION_ERRORS, Mailbox, batches
 from .metrics import Endpoint, Metrics
 from .notify import Notifier
 from .sender import Sender
@@ -165,20 +166,13 @@ class Daemon:
     def health(self) -> str | None:
         """None when all is well, else what is wrong (read from the metrics thread)."""
         stalled = time.monotonic() - self._last_turn
-        if stalled > self._longest_turn():
+        if stalled > stale_after(self.config).total_seconds():
             return f"the main loop has not turned for {stalled:.0f} s"
         if self._retry_state_at is not None:
             return "cannot write the state database"
         if self.mailbox.client is None:
             return "not connected to the IMAP server"
         return None
-
-    def _longest_turn(self) -> float:
-        """How long one turn of the loop may take: its longest wait, plus a network
-        timeout for each server, twice over."""
-        settings = self.config
-        wait = self.notifier.max_wait or min(settings.imap.poll_interval.total_seconds(), IDLE_RENEWAL)
-        return 2 * (wait + settings.imap.timeout.total_seconds() + settings.smtp.timeout.total_seconds())
 
     async def _work(self) -> None:
         await self._read_mail()

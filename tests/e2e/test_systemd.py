@@ -55,6 +55,14 @@ class FakeSystemd(threading.Thread):
         return next(at for at, fields in self.received if field in fields)
 
 
+def referral_goes_through() -> None:
+    """A request to the broker, and Bob's consent request delivered."""
+    mt.submit(mt.direct_request("Introduce: Alice <alice@example.test>\nTo: Bob <bob@example.test>\n"
+                                "Why: they ran the billing platform together at Acme."))
+    with mt.Mailbox("bob") as box:
+        box.wait_for()
+
+
 def largest_gap(moments: list[float]) -> float:
     return max(b - a for a, b in zip(moments, moments[1:]))
 
@@ -67,11 +75,7 @@ def test_ready_then_watchdog_from_the_loop_then_stopping(brokers, tmp_path):  # 
     try:
         broker.start()
         broker.wait_for_log("connected to IMAP")
-        # At work: a referral goes through while we listen.
-        mt.submit(mt.direct_request("Introduce: Alice <alice@example.test>\nTo: Bob <bob@example.test>\n"
-                                    "Why: they ran the billing platform together at Acme."))
-        with mt.Mailbox("bob") as box:
-            box.wait_for()
+        referral_goes_through()  # at work while we listen
         time.sleep(3)
         working = (systemd.first("READY=1"), time.monotonic())
 
@@ -122,8 +126,5 @@ def test_password_from_a_systemd_credential_or_a_command(brokers, tmp_path, sour
     assert check.returncode == 0, check.stderr
     broker.start()
     broker.wait_for_log("connected to IMAP")
-    mt.submit(mt.direct_request("Introduce: Alice <alice@example.test>\nTo: Bob <bob@example.test>\n"
-                                "Why: they ran the billing platform together at Acme."))
-    with mt.Mailbox("bob") as box:
-        box.wait_for()
+    referral_goes_through()
     assert broker.stop() == 0
