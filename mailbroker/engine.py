@@ -105,29 +105,43 @@ class Engine:
         else:
             msg = mailtext.parse(raw)
             try:
-                decision, fate = self._route(msg, too_large)
+                fate = self._decide_and_record(digest, msg, too_large)
+            except AlreadyHandled:  # by another broker sharing the database, while this one was deciding
+                return Fate(self.store.seen(digest), "already handled", kind="duplicate")
+            except UNAVAILABLE:
+                raise  # the disk or the database, not this message: the daemon retries it later
             except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
+                # Rolled back whole: a decision that could not be made or stored is not applied at all.
                 log.exception("could not handle message %s", mailtext.header_text(msg, "Message-ID"))
-                decision, fate = None, Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
+                fate = Fate(QUARANTINE, f"could not be handled: {type(error).__name__}: {error}")
+            else:
+                return replace(fate, message_id=mailtext.header_text(msg, "Message-ID"))
         try:
-            self._record(digest, msg, decision, fate)
-        except AlreadyHandled:  # by another broker sharing the database, while this one was deciding
-            return Fate(self.store.seen(digest), "already handled", kind="duplicate")
-        except UNAVAILABLE:
-            raise  # the disk or the database, not this message: the daemon retries it later
-        except Exception as error:  # noqa: BLE001 - a decision that cannot be stored is not applied at all
-            log.exception("could not apply the decision for message %s", mailtext.header_text(msg, "Message-ID"))
-            fate = Fate(QUARANTINE, f"could not be recorded: {type(error).__name__}: {error}")
             self._record(digest, msg, None, fate)
+        except AlreadyHandled:
+            return Fate(self.store.seen(digest), "already handled", kind="duplicate")
         return replace(fate, message_id=mailtext.header_text(msg, "Message-ID"))
+
+    def _decide_and_record(self, digest: str, msg: EmailMessage, too_large: int | None) -> Fate:
+        """Read, decide and record in one transaction. Brokers sharing a database may
+        handle two answers of one referral at the same moment: the referral is read
+        locked (Store.load), so the second decides from what the first committed, never
+        from the state both started with (which would lose the first answer)."""
+        with self.store.transaction():
+            decision, fate = self._route(msg, too_large)
+            self._apply_and_mark(digest, msg, decision, fate)
+        return fate
 
     def _record(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
         """The decision and the message's fate in one transaction: both or neither."""
         with self.store.transaction():
-            if decision is not None:
-                self._apply(decision)
-            self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
-                                 self.clock())
+            self._apply_and_mark(digest, msg, decision, fate)
+
+    def _apply_and_mark(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
+        if decision is not None:
+            self._apply(decision)
+        self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
+                             self.clock())
 
     def _route(self, msg: EmailMessage, too_large: int | None = None) -> tuple[Decision | None, Fate]:
         """Which kind of message this is decides who reads it. Automatic mail is never

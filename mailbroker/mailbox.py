@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from .config import oauth2_token
 
@@ -212,13 +212,24 @@ class Mailbox:
 
     def move(self, uid: int, folder: str) -> None:
         name = self._name(folder)
-        if self.move_supported:
-            self.client.move([uid], name)
-        else:
-            # Without MOVE: copy, then flag and expunge only that message (UIDPLUS).
-            self.client.copy([uid], name)
-            self.client.delete_messages([uid])
-            self.client.uid_expunge([uid])
+        try:
+            if self.move_supported:
+                self.client.move([uid], name)
+            else:
+                # Without MOVE: copy, then flag and expunge only that message (UIDPLUS).
+                self.client.copy([uid], name)
+                self.client.delete_messages([uid])
+                self.client.uid_expunge([uid])
+        except IMAPClientAbortError:
+            raise  # the connection, not the message
+        except IMAPClientError:
+            # The server said no. A broker sharing this mailbox moves the messages it
+            # handled too: if it already moved this one (Dovecot answers NO
+            # [EXPUNGEISSUED]), it is where it belongs, and there is nothing to do.
+            if self.client.search(["UID", str(uid)]):
+                raise
+            log.info("message uid %s was already moved by another session (another broker "
+                     "sharing this mailbox?); nothing to do", uid)
 
     def wait(self, timeout: float) -> None:
         """Block until new mail may have arrived or `timeout` seconds passed. Bounded

@@ -231,6 +231,8 @@ class Store:
                  sender: str | None = None):
         self._db = connection
         self._begin = begin  # SQLite: take the write lock at once, not at the first write
+        writable_postgres = isinstance(connection, _Postgres) and not connection.readonly
+        self._lock_row = " FOR UPDATE" if writable_postgres else ""  # see load()
         # The name this store's claims on outbox messages carry (see claim()).
         self.sender = sender or (_this_process() if isinstance(connection, _Postgres) else SQLITE_SENDER)
         self._beat: tuple[datetime | None, bool, str | None] | None = None  # see heartbeat()
@@ -384,7 +386,11 @@ class Store:
             )
 
     def load(self, ref: str) -> Referral | None:
-        row = self._db.execute("SELECT * FROM referrals WHERE ref = ?", (ref,)).fetchone()
+        """The referral `ref`. On PostgreSQL, in a transaction, its row stays locked until
+        the transaction ends: a broker sharing the database that loads it meanwhile waits,
+        then reads what this one committed. (SQLite's write lock, taken by BEGIN
+        IMMEDIATE, already lets only one transaction at a time read to write.)"""
+        row = self._db.execute("SELECT * FROM referrals WHERE ref = ?" + self._lock_row, (ref,)).fetchone()
         if row is None:
             return None
         parties = {p["role"]: _party(p) for p in self._db.execute("SELECT * FROM parties WHERE ref = ?", (ref,))}
@@ -793,14 +799,14 @@ class _Postgres:
         import psycopg  # here, not at the top: SQLite users need not pay for loading it
 
         self.Error = (psycopg.Error, DatabaseUnavailable)
-        self._psycopg, self._url, self._readonly = psycopg, url, readonly
+        self._psycopg, self._url, self.readonly = psycopg, url, readonly
         self._in_transaction = False  # between Store.transaction()'s BEGIN and its COMMIT or ROLLBACK
         self._connection = self._connect()
 
     def _connect(self):
         try:
             connection = self._psycopg.connect(self._url, autocommit=True, row_factory=_rows, connect_timeout=10)
-            if self._readonly:
+            if self.readonly:
                 connection.execute("SET default_transaction_read_only = on")
         except self._psycopg.OperationalError as error:
             raise DatabaseUnavailable(f"cannot connect to the PostgreSQL state database: {error}") from error

@@ -192,7 +192,7 @@ def test_a_decision_that_cannot_be_stored_is_not_applied_and_the_message_is_set_
     raw = bytes(request())
     fate = engine.handle(raw)
     # sqlite3 calls it IntegrityError, psycopg UniqueViolation
-    assert fate.folder == QUARANTINE and fate.reason.startswith("could not be recorded")
+    assert fate.folder == QUARANTINE and fate.reason.startswith("could not be handled")
     assert "unique" in fate.reason.lower()
     assert outbox(engine) == [] and engine.store.referrals() == []
     assert engine.handle(raw).reason == "already handled"

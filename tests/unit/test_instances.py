@@ -15,11 +15,12 @@ import pytest
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
-from mailbroker.engine import Engine
+from mailbroker.engine import PROCESSED, Engine
 from mailbroker.sender import Sender
+from mailbroker.model import State
 from mailbroker.store import AlreadyHandled, Store
 
-from .test_engine import Clock, request
+from .test_engine import ALICE, BOB, Clock, request, start
 from .test_workflow import POLICY, T0
 
 
@@ -54,38 +55,72 @@ def test_a_message_recorded_by_one_store_is_refused_to_the_other(state_location)
     first.close()
 
 
-def test_two_engines_deciding_on_one_message_apply_one_decision(state_location):
-    """Both read the message as new and decide on it; only the first to record its
-    decision applies it, the other finds it already handled and changes nothing."""
-    Store.open(state_location).close()  # the schema, before two instances race for it
+def test_a_message_handled_meanwhile_by_another_engine_is_not_applied_twice(state_location):
+    """The second engine found the message new (its `seen` check ran before the first
+    committed), decides on it, and finds it handled when it records: it changes nothing."""
     raw = bytes(request())
-    both_decided = threading.Barrier(2, timeout=10)
+    first = Store.open(state_location)
+    handled = engine_on(first, Clock()).handle(raw)
+    second = Store.open(state_location)
+    checks = []
 
-    def instance():
-        store = Store.open(state_location)
+    def seen_too_early(digest):  # the first check ran before the first engine committed
+        checks.append(digest)
+        return None if len(checks) == 1 else Store.seen(second, digest)
+
+    second.seen = seen_too_early
+    again = engine_on(second, Clock()).handle(raw)
+    assert again.reason == "already handled" and again.folder == handled.folder
+    [referral] = first.referrals()
+    assert referral.ref == handled.ref
+    assert {row["ref"] for row in first._db.execute("SELECT ref FROM outbox")} == {referral.ref}
+    assert first.outbox_counts()["pending"] == 3  # two consent requests and the acknowledgement, once
+    first.close()
+    second.close()
+
+
+def test_two_answers_of_one_referral_handled_at_once_are_both_counted(state_location):
+    """Alice's yes is being handled by one engine while Bob's reaches another: the second
+    waits for the first to commit and decides from Alice's yes too, so the introduction
+    goes out. (Deciding from the state both started with would lose Alice's answer.)"""
+    setup = Store.open(state_location)
+    ref, to_alice, to_bob = start(engine_on(setup, Clock()))
+    setup.close()
+    alice_decided, bob_started, go = threading.Event(), threading.Event(), threading.Event()
+
+    def handle(raw: bytes, hold: bool):
+        store = Store.open(state_location)  # a connection of its own thread (sqlite3 wants that)
         engine = engine_on(store, Clock())
         route = engine._route
 
-        def route_then_wait(*args):
+        def route_and_hold(*args):
             decided = route(*args)
-            both_decided.wait()  # neither records before both have decided
+            alice_decided.set()
+            go.wait(10)  # Bob's answer arrives while this transaction is still open
             return decided
 
-        engine._route = route_then_wait
+        if hold:
+            engine._route = route_and_hold
+        else:
+            bob_started.set()
         try:
             return engine.handle(raw)
         finally:
             store.close()
 
     with ThreadPoolExecutor(2) as pool:
-        fates = [future.result(60) for future in [pool.submit(instance), pool.submit(instance)]]
+        alice = pool.submit(handle, bytes(mt.reply(to_alice, ALICE, "Yes, gladly")), True)
+        assert alice_decided.wait(10)
+        bob = pool.submit(handle, bytes(mt.reply(to_bob, BOB, "yes")), False)
+        assert bob_started.wait(10)
+        time.sleep(0.3)  # Bob's engine is now waiting for Alice's transaction
+        go.set()
+        fates = [alice.result(60), bob.result(60)]
+    assert [fate.folder for fate in fates] == [PROCESSED, PROCESSED]
     store = Store.open(state_location)
-    assert sorted(fate.reason == "already handled" for fate in fates) == [False, True]
-    [referral] = store.referrals()
-    [handled] = [fate for fate in fates if fate.reason != "already handled"]
-    assert handled.ref == referral.ref
-    assert len(store.outbox_ready(T0)) == len(store.sent_messages(referral.ref)) == store.outbox_counts()["pending"]
-    assert {row["ref"] for row in store._db.execute("SELECT ref FROM outbox")} == {referral.ref}
+    assert store.load(ref).state is State.INTRODUCED
+    introductions = store._db.execute("SELECT COUNT(*) AS n FROM outbox WHERE template = 'introduction'").fetchone()
+    assert introductions["n"] == 1
     store.close()
 
 
