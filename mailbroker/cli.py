@@ -101,29 +101,38 @@ def _run(config, args) -> int:
 
 
 def _check_config(config, args) -> int:
+    for mailbox in config.all_mailboxes:
+        if not _check_templates(mailbox):
+            return 2
+        print(f"{args.config}: OK (broker {mailbox.broker.address}, {len(mailbox.referrers)} referrer pattern(s))")
+    if not args.connect:
+        return 0
+    return max(_check_servers(mailbox) for mailbox in config.all_mailboxes)
+
+
+def _check_templates(mailbox) -> bool:
     from .preview import problems
     from .wording import Wording
 
-    wording = Wording(config.templates.directory)
-    broken = problems(wording, html=config.templates.html)
+    wording = Wording(mailbox.templates.directory)
+    broken = problems(wording, html=mailbox.templates.html)
     if broken:
-        print(f"mailbroker: templates in {config.templates.directory} cannot be used:", file=sys.stderr)
+        print(f"mailbroker: templates in {mailbox.templates.directory} cannot be used:", file=sys.stderr)
         for problem in broken:
             print(f"  {problem}", file=sys.stderr)
-        return 2
+        return False
     for stray in wording.strays():
-        print(f"warning: {config.templates.directory / stray} overrides no template (a misspelt name?)",
+        print(f"warning: {mailbox.templates.directory / stray} overrides no template (a misspelt name?)",
               file=sys.stderr)
-    print(f"{args.config}: OK (broker {config.broker.address}, {len(config.referrers)} referrer pattern(s))")
-    return _check_servers(config) if args.connect else 0
+    return True
 
 
-def _check_servers(config) -> int:
+def _check_servers(mailbox) -> int:
     import asyncio
 
     from .admin import check_imap, check_smtp
 
-    steps = [check_imap(config.imap), asyncio.run(check_smtp(config.smtp))]
+    steps = [check_imap(mailbox.imap), asyncio.run(check_smtp(mailbox.smtp))]
     for step in steps:
         print(f"{step.name}: {'OK' if step.ok else 'FAILED'} — {step.detail}")
     return 0 if all(step.ok for step in steps) else 1
@@ -224,12 +233,19 @@ def _show(config, args) -> int:
     return 0
 
 
-def _cancel(config, args) -> int:
-    from .daemon import engine_from
+def _engine_for(config, ref: str):
+    """The engine of the mailbox that `ref` belongs to: what it sends about the referral
+    comes from that mailbox's address, in its wording, through its outbox."""
+    from .watcher import engine_from
 
     store = _open_store(config)
+    store.mailbox = store.mailbox_of(ref) or ""
+    return engine_from(config.mailbox_by_key(store.mailbox) or config, store)
+
+
+def _cancel(config, args) -> int:
     try:
-        decision = engine_from(config, store).cancel(args.ref.upper())
+        decision = _engine_for(config, args.ref.upper()).cancel(args.ref.upper())
     except KeyError:
         print(f"mailbroker: no referral {args.ref}", file=sys.stderr)
         return 1
@@ -266,13 +282,12 @@ def _unsuppress(config, args) -> int:
 
 
 def _resend(config, args) -> int:
-    from .daemon import engine_from
     from .engine import ResendRefused
 
     ref = args.ref.upper()
-    store = _open_store(config)
+    engine = _engine_for(config, ref)
     try:
-        decision = engine_from(config, store).resend(ref)
+        decision = engine.resend(ref)
     except KeyError:
         print(f"mailbroker: no referral {args.ref}", file=sys.stderr)
         return 1
@@ -280,7 +295,7 @@ def _resend(config, args) -> int:
         print(f"mailbroker: not resent: {refused}", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        engine.store.close()
     recipients = ", ".join(person.address for out in decision.outgoing for person in out.to)
     print(f"{ref}: {decision.reason}; queued for {recipients} (the daemon sends it on its next turn)")
     return 0
@@ -366,7 +381,7 @@ def _migrate(config, args) -> int:
 
 
 def _purge(config, args) -> int:
-    from .daemon import engine_from
+    from .watcher import engine_from
 
     refs = engine_from(config, _open_store(config)).purge(config.data.retention)
     print(f"purged {len(refs)} referral(s)" + (f": {', '.join(refs)}" if refs else ""))

@@ -50,6 +50,7 @@ __all__ = [
     "ImapSettings",
     "OAuth2TokenError",
     "LogSettings",
+    "MailboxSettings",
     "PolicySettings",
     "SmtpSettings",
     "StateSettings",
@@ -77,9 +78,9 @@ class _KeyedError(ValueError):
     point at the offending key instead.
     """
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str | tuple, message: str) -> None:
         super().__init__(message)
-        self.key = key
+        self.key = key if isinstance(key, tuple) else (key,)
 
 
 # --- durations -------------------------------------------------------------------------
@@ -761,8 +762,10 @@ class DataSettings(_Section):
     retention: Duration = timedelta(days=180)
 
 
-class Config(_Section):
-    """The whole configuration, as returned by load_config()."""
+class MailboxSettings(_Section):
+    """One broker mailbox: its address, its servers, who may refer through it and how it
+    treats their requests. The top level of the config is the first mailbox; each entry
+    of `mailboxes:` adds another (see Config)."""
 
     broker: BrokerSettings
     imap: ImapSettings
@@ -772,10 +775,6 @@ class Config(_Section):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     authentication: AuthenticationSettings = Field(default_factory=AuthenticationSettings)
     templates: TemplatesSettings = Field(default_factory=TemplatesSettings)
-    data: DataSettings = Field(default_factory=DataSettings)
-    state: StateSettings = Field(default_factory=StateSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
-    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def is_allowed_referrer(self, address: str) -> bool:
         """Case-insensitive; "*@d" matches domain d only, "*@*.d" its subdomains only."""
@@ -784,6 +783,87 @@ class Config(_Section):
         if not local or not domain:
             return False
         return any(_matches(entry, address, domain) for entry in self.referrers)
+
+
+#: What a server section may hold to sign in; a mailbox giving any of these replaces all
+#: of the top level's, rather than adding a second source to them.
+_SIGN_IN_KEYS = ("password", "password_file", "password_env", "password_command", "password_credential",
+                 "auth", "oauth2_token_command")
+
+
+class Config(MailboxSettings):
+    """The whole configuration, as returned by load_config(): the first mailbox, the
+    others under `mailboxes:`, and what they share (the state, the logs, the metrics,
+    the retention of personal data).
+
+    A mailbox under `mailboxes:` takes every setting it leaves out from the top level,
+    key by key (so a second mailbox on the same server needs only its address, its
+    username and its password), except its address, which is its own."""
+
+    data: DataSettings = Field(default_factory=DataSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    mailboxes: tuple[MailboxSettings, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("mailboxes"), list):
+            return data
+        shared = {key: data[key] for key in MailboxSettings.model_fields if key in data}
+        entries = [_inheriting(shared, entry) if isinstance(entry, dict) else entry for entry in data["mailboxes"]]
+        return {**data, "mailboxes": entries}
+
+    @model_validator(mode="after")
+    def _distinct_mailboxes(self) -> Config:
+        addresses: dict[str, str] = {}
+        folders: dict[tuple, str] = {}
+        for n, (where, mailbox) in enumerate(self.named_mailboxes()):
+            at = () if n == 0 else ("mailboxes", n - 1)
+            address = mailbox.broker.address.lower()
+            if address in addresses:
+                raise _KeyedError((*at, "broker", "address"), f"{mailbox.broker.address} is already the address of "
+                                  f"{addresses[address]} — give each mailbox an address of its own")
+            addresses[address] = where
+            i = mailbox.imap
+            folder = (i.host.lower(), i.port, i.username.lower(), i.folders.watch)
+            if folder in folders:
+                raise _KeyedError((*at, "imap"), f"watches the same folder as {folders[folder]} ({i.username} on "
+                                  f"{i.host}, {i.folders.watch}) — two mailboxes must not read one folder; give "
+                                  "this one its own imap.username or imap.folders.watch")
+            folders[folder] = where
+        return self
+
+    def named_mailboxes(self) -> list[tuple[str, MailboxSettings]]:
+        """Every mailbox with where the config declares it: "the top level", "mailboxes[0]"..."""
+        return [("the top level", self)] + [(f"mailboxes[{n}]", m) for n, m in enumerate(self.mailboxes)]
+
+    @property
+    def all_mailboxes(self) -> tuple[MailboxSettings, ...]:
+        return (self, *self.mailboxes)
+
+    def key_of(self, mailbox: MailboxSettings) -> str:
+        """What a mailbox's referrals and messages are filed under in the state: nothing
+        for the top level (so its address may change), the address for one of `mailboxes:`."""
+        return "" if mailbox is self else mailbox.broker.address.lower()
+
+    def mailbox_by_key(self, key: str) -> MailboxSettings | None:
+        return next((m for m in self.all_mailboxes if self.key_of(m) == key), None)
+
+
+def _inheriting(shared: dict, entry: dict) -> dict:
+    """`entry` completed from the top level's `shared` sections, key by key; a list (the
+    referrers) is replaced, not extended."""
+    merged = dict(shared)
+    for key, value in entry.items():
+        base = shared.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            if key in ("imap", "smtp") and any(k in value for k in _SIGN_IN_KEYS):
+                base = {k: v for k, v in base.items() if k not in _SIGN_IN_KEYS}
+            value = _inheriting(base, value)
+        merged[key] = value
+    return merged
 
 
 def _matches(entry: str, address: str, domain: str) -> bool:
@@ -808,7 +888,14 @@ def load_config(path: str | Path, *, resolve_secrets: bool = True) -> Config:
                                                          "resolve_secrets": resolve_secrets})
     except ValidationError as exc:
         # `from None`: pydantic's own message echoes input values, passwords included.
-        raise ConfigError([_problem(error) for error in exc.errors()]) from None
+        raise ConfigError([_problem(error) for error in _once(exc.errors())]) from None
+
+
+def _once(errors: list[dict]) -> list[dict]:
+    """Without the errors a mailbox only inherited: a wrong top-level key is said once,
+    at the top level, not again for every mailbox that takes it from there."""
+    at_top = {(tuple(e["loc"]), e["type"]) for e in errors if e["loc"][:1] != ("mailboxes",)}
+    return [e for e in errors if not (e["loc"][:1] == ("mailboxes",) and (tuple(e["loc"][2:]), e["type"]) in at_top)]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -888,7 +975,7 @@ def _problem(error: dict) -> str:
     loc = tuple(error["loc"])
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, _KeyedError):
-        loc += (cause.key,)
+        loc += cause.key
     return f"{_format_loc(loc) or '(top level)'}: {_describe(error, loc, cause)}"
 
 
@@ -936,6 +1023,8 @@ def _walk(loc: tuple) -> tuple[type[BaseModel] | None, FieldInfo | None]:
             continue
         parent, field = model, (model.model_fields.get(part) if model else None)
         annotation = field.annotation if field else None
+        if get_origin(annotation) is tuple:  # a list of sections (mailboxes:)
+            annotation = get_args(annotation)[0]
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return parent, field
 

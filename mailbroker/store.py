@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS referrals (
     referrer_token TEXT NOT NULL,
     referrer_token_key TEXT NOT NULL,
     due_at {time},
-    purged_at {time}
+    purged_at {time},
+    mailbox TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer_token ON referrals(referrer_token_key);
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_address COLLATE NOCASE, created_at);
@@ -105,7 +106,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     failed_at {time},
     last_error TEXT NOT NULL DEFAULT '',
     claimed_by TEXT,
-    claimed_until {time}
+    claimed_until {time},
+    mailbox TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
     WHERE sent_at IS NULL AND failed_at IS NULL;
@@ -134,13 +136,15 @@ CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
 SQLITE_TYPES = {"serial_key": "INTEGER PRIMARY KEY", "blob": "BLOB", "time": "TEXT"}
 
 # The schema this code writes, kept in meta as 'schema_version' (see `mailbroker migrate`).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The columns each version added to tables of the version before (table, column, type),
 # which SCHEMA's CREATE TABLE IF NOT EXISTS cannot add to an existing table.
-# Version 2: the outbox's sending claims (Store.claim).
+# Version 2: the outbox's sending claims (Store.claim). Version 3: the mailbox each
+# referral and each outgoing message belongs to (see Store.mailbox).
 UPGRADES = {
     2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
+    3: [("referrals", "mailbox", "TEXT NOT NULL DEFAULT ''"), ("outbox", "mailbox", "TEXT NOT NULL DEFAULT ''")],
 }
 
 # How long a claimed outbox message stays reserved for the broker that claimed it: far
@@ -228,8 +232,12 @@ def _this_process() -> str:
 
 class Store:
     def __init__(self, connection: sqlite3.Connection | _Postgres, begin: str = "BEGIN IMMEDIATE",
-                 sender: str | None = None):
+                 sender: str | None = None, mailbox: str = ""):
         self._db = connection
+        # The broker mailbox this store works for, when one daemon watches several: its
+        # timers and its outbox are its own (referrals and messages are filed under it);
+        # everything else (suppressions, limits, duplicates) is shared by all.
+        self.mailbox = mailbox
         self._begin = begin  # SQLite: take the write lock at once, not at the first write
         writable_postgres = isinstance(connection, _Postgres) and not connection.readonly
         self._lock_row = " FOR UPDATE" if writable_postgres else ""  # see load()
@@ -239,13 +247,14 @@ class Store:
         self.migrated_from: int | None = None  # the schema version found when opening (see _migrate)
 
     @classmethod
-    def open(cls, location: str | Path, sender: str | None = None) -> Store:
+    def open(cls, location: str | Path, sender: str | None = None, mailbox: str = "") -> Store:
         """The state at `location` — a SQLite file's path or a postgresql:// URL — with
         its schema created or brought up to date (see `migrate`). `sender` names this
         broker in its claims on outbox messages (by default: one name per process on
-        PostgreSQL, the same for all on SQLite)."""
+        PostgreSQL, the same for all on SQLite); `mailbox` is the key of the broker
+        mailbox it works for ("" for the config's top level, see MailboxSettings)."""
         if is_database_url(location):
-            return cls._open_postgres(str(location), sender)
+            return cls._open_postgres(str(location), sender, mailbox)
         path = Path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
@@ -256,15 +265,15 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
-        store = cls(db, sender=sender)
+        store = cls(db, sender=sender, mailbox=mailbox)
         # Statement by statement, as each IF NOT EXISTS takes the write lock only if it
         # creates; an upgrade takes it for all its steps (see _upgrade).
         store._migrate(SQLITE_TYPES, upgrading=store.transaction)
         return store
 
     @classmethod
-    def _open_postgres(cls, url: str, sender: str | None = None) -> Store:
-        store = cls(_Postgres(url), begin="BEGIN", sender=sender)
+    def _open_postgres(cls, url: str, sender: str | None = None, mailbox: str = "") -> Store:
+        store = cls(_Postgres(url), begin="BEGIN", sender=sender, mailbox=mailbox)
         with store.transaction():
             # Instances starting together must not race to create the same table.
             store._db.execute("SELECT pg_advisory_xact_lock(?)", (_Postgres.SCHEMA_LOCK,))
@@ -365,13 +374,13 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)
                ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
                created_at=excluded.created_at, reminded_at=excluded.reminded_at,
                closed_at=excluded.closed_at, due_at=excluded.due_at""",
             (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
              _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
-             r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at)),
+             r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at), self.mailbox),
         )
         for p in r.parties:
             self._db.execute(
@@ -478,8 +487,8 @@ class Store:
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db.execute(
-            "SELECT ref FROM referrals WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
-            (_iso(now), limit),
+            "SELECT ref FROM referrals WHERE due_at IS NOT NULL AND due_at <= ? AND mailbox = ? "
+            "ORDER BY due_at LIMIT ?", (_iso(now), self.mailbox, limit),
         )
         return [row["ref"] for row in rows]
 
@@ -493,7 +502,8 @@ class Store:
                                 "AND due_at <= ?", (ref, _iso(now))).rowcount == 1
 
     def next_due_at(self) -> datetime | None:
-        row = self._db.execute("SELECT MIN(due_at) AS at FROM referrals WHERE due_at IS NOT NULL").fetchone()
+        row = self._db.execute("SELECT MIN(due_at) AS at FROM referrals WHERE due_at IS NOT NULL AND mailbox = ?",
+                               (self.mailbox,)).fetchone()
         return _time(row["at"])
 
     def referrals(self, state: State | None = None, limit: int = 1000) -> list[Referral]:
@@ -554,20 +564,23 @@ class Store:
                 recipients: list[str], raw: bytes, now: datetime) -> None:
         self._db.execute(
             """INSERT INTO outbox (ref, template, message_id, reply_token, envelope_from, recipients, raw,
-               created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+               created_at, next_attempt_at, mailbox) VALUES (?,?,?,?,?,?,?,?,?,?)""",
             (ref, template, message_id, reply_token, envelope_from, json.dumps(recipients), raw,
-             _iso(now), _iso(now)),
+             _iso(now), _iso(now), self.mailbox),
         )
 
-    # A message this store may send at `now`: pending, due, and claimed by no other
-    # sender (or that claim has run out). Parameters: now, now, self.sender.
-    _SENDABLE = """sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+    # A message this store may send at `now`: its mailbox's, pending, due, and claimed
+    # by no other sender (or that claim has run out). Parameters: see _sendable().
+    _SENDABLE = """mailbox = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
                    AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)"""
+
+    def _sendable(self, now: datetime) -> tuple:
+        return self.mailbox, _iso(now), _iso(now), self.sender
 
     def outbox_ready(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """The messages due, except those another broker sharing the database claimed."""
         rows = self._db.execute(f"SELECT * FROM outbox WHERE {self._SENDABLE} ORDER BY id LIMIT ?",
-                                (_iso(now), _iso(now), self.sender, limit))
+                                (*self._sendable(now), limit))
         return [_outbox_item(r) for r in rows]
 
     def claim(self, item_id: int, now: datetime) -> OutboxItem | None:
@@ -581,7 +594,7 @@ class Store:
         is another sender, so it waits for its old claims to run out too (CLAIM_LEASE)."""
         row = self._db.execute(
             f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ? AND {self._SENDABLE} RETURNING *",
-            (self.sender, _iso(now + CLAIM_LEASE), item_id, _iso(now), _iso(now), self.sender)).fetchall()
+            (self.sender, _iso(now + CLAIM_LEASE), item_id, *self._sendable(now))).fetchall()
         return _outbox_item(row[0]) if row else None
 
     def next_outbox_attempt(self) -> datetime | None:
@@ -589,7 +602,7 @@ class Store:
         row = self._db.execute(
             """SELECT MIN(CASE WHEN claimed_by <> ? AND claimed_until > next_attempt_at THEN claimed_until
                            ELSE next_attempt_at END) AS at
-               FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL""", (self.sender,)
+               FROM outbox WHERE mailbox = ? AND sent_at IS NULL AND failed_at IS NULL""", (self.sender, self.mailbox)
         ).fetchone()
         return _time(row["at"])
 
@@ -704,6 +717,20 @@ class Store:
         """{"pid", "at", "imap_contact_at"} as the daemon last wrote them, or None."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'heartbeat'").fetchone()
         return json.loads(row["value"]) if row else None
+
+    def mailboxes_in_use(self) -> dict[str, int]:
+        """The mailboxes that have referrals in progress or messages to send, with how
+        many of both: a mailbox the config no longer declares leaves them stranded."""
+        rows = self._db.execute(
+            """SELECT mailbox, COUNT(*) AS n FROM (
+                   SELECT mailbox FROM referrals WHERE due_at IS NOT NULL
+                   UNION ALL SELECT mailbox FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS work
+               GROUP BY mailbox""")
+        return {row["mailbox"]: row["n"] for row in rows}
+
+    def mailbox_of(self, ref: str) -> str | None:
+        row = self._db.execute("SELECT mailbox FROM referrals WHERE ref = ?", (ref,)).fetchone()
+        return row["mailbox"] if row else None
 
     def referral_counts(self) -> dict[str, int]:
         """How many referrals are in each state, every state listed."""

@@ -75,9 +75,10 @@ __all__ = [
 HOST = "127.0.0.1"
 DOMAIN = "example.test"
 PASSWORD = "password"
-#: Users of the test domain; ``intro`` is the broker's own mailbox.
+#: Users of the test domain; ``intro`` is the broker's own mailbox, ``mises`` a second
+#: broker mailbox (for a daemon watching several).
 USERS = (
-    "intro", "referrer", "referrer2", "alice", "bob", "carol", "dave",
+    "intro", "mises", "referrer", "referrer2", "alice", "bob", "carol", "dave",
     "erin", "frank", "stranger", "postmaster", "tempfail",
 )
 #: Numbered users p001 … p200 for load and crash tests (``mailsystem users --all``).

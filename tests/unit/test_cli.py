@@ -26,7 +26,7 @@ from mailbroker import testing as mt
 from mailbroker.admin import plain_reason, stale_after
 from mailbroker.cli import main
 from mailbroker.config import load_config
-from mailbroker.daemon import engine_from
+from mailbroker.watcher import engine_from
 from mailbroker.store import HEARTBEAT_EVERY, Store
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"

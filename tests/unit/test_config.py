@@ -952,3 +952,83 @@ def test_a_missing_token_helper(tmp_path):
     settings = load(tmp_path, xoauth2(oauth2_token_command=["no-such-token-helper"])).imap
     with pytest.raises(OAuth2TokenError, match="no-such-token-helper not found — install it"):
         oauth2_token(settings)
+
+
+# --- several mailboxes -----------------------------------------------------------------
+
+def with_mailboxes(*entries: dict, **top) -> dict:
+    return {**minimal(), **top, "mailboxes": list(entries)}
+
+
+FRENCH = {"broker": {"address": "mises@example.test", "name": "Mises en relation"},
+          "imap": {"username": "mises@example.test"}, "policy": {"language": "fr"}}
+
+
+def test_one_mailbox_by_default(tmp_path):
+    config = load(tmp_path, minimal())
+    assert config.mailboxes == () and config.all_mailboxes == (config,)
+    assert config.key_of(config) == "" and config.mailbox_by_key("") is config
+
+
+def test_a_mailbox_takes_what_it_leaves_out_from_the_top_level(tmp_path):
+    config = load(tmp_path, with_mailboxes(FRENCH, policy={"reminder_after": "2d"}))
+    [french] = config.mailboxes
+    assert french.broker.address == "mises@example.test" and french.broker.name == "Mises en relation"
+    assert french.imap.username == "mises@example.test"
+    assert french.imap.host == "imap.example.test" and french.imap.password.get_secret_value() == SECRET
+    assert french.policy.language == "fr" and french.policy.reminder_after == timedelta(days=2)
+    assert french.referrers == config.referrers and french.smtp == config.smtp
+    assert config.policy.language == "en"  # the top level keeps its own
+    assert config.key_of(french) == "mises@example.test" and config.mailbox_by_key("mises@example.test") is french
+
+
+def test_a_mailbox_with_its_own_referrers_replaces_the_list(tmp_path):
+    config = load(tmp_path, with_mailboxes({**FRENCH, "referrers": ["*@example.fr"]}))
+    [french] = config.mailboxes
+    assert french.referrers == ("*@example.fr",)
+    assert french.is_allowed_referrer("anne@example.fr") and not french.is_allowed_referrer("referrer@example.test")
+    assert config.is_allowed_referrer("referrer@example.test") and not config.is_allowed_referrer("anne@example.fr")
+
+
+def test_a_password_source_of_a_mailbox_replaces_the_top_levels(tmp_path, monkeypatch):
+    monkeypatch.setenv("MISES_PASSWORD", "other-secret")
+    entry = {**FRENCH, "imap": {"username": "mises@example.test", "password_env": "MISES_PASSWORD"}}
+    [french] = load(tmp_path, with_mailboxes(entry)).mailboxes
+    assert french.imap.password.get_secret_value() == "other-secret" and french.imap.password_env == "MISES_PASSWORD"
+
+
+def test_two_mailboxes_with_one_address_are_refused(tmp_path):
+    entry = {**FRENCH, "broker": {"address": "INTRO@example.test"}}
+    assert problems(tmp_path, with_mailboxes(entry)) == (
+        "mailboxes[0].broker.address: INTRO@example.test is already the address of the top level — give each "
+        "mailbox an address of its own")
+
+
+def test_a_mailbox_without_an_address_of_its_own_is_refused(tmp_path):
+    assert "mailboxes[0].broker.address: intro@example.test is already the address of the top level" in problems(
+        tmp_path, with_mailboxes({"imap": {"username": "other@example.test"}}))
+
+
+def test_two_mailboxes_reading_one_folder_are_refused(tmp_path):
+    entry = {"broker": {"address": "mises@example.test"}}
+    assert problems(tmp_path, with_mailboxes(entry)) == (
+        "mailboxes[0].imap: watches the same folder as the top level (intro@example.test on imap.example.test, "
+        "INBOX) — two mailboxes must not read one folder; give this one its own imap.username or imap.folders.watch")
+    other_folder = {**entry, "imap": {"folders": {"watch": "Mises"}}}
+    assert load(tmp_path, with_mailboxes(other_folder)).mailboxes[0].imap.folders.watch == "Mises"
+
+
+def test_a_mistake_in_a_mailbox_names_the_mailbox(tmp_path):
+    entry = {**FRENCH, "policy": {"langage": "fr"}}
+    assert problems(tmp_path, with_mailboxes(entry)) == "mailboxes[0].policy.langage: unknown key — did you mean 'language'?"
+    assert "mailboxes[0].state: unknown key" in problems(tmp_path, with_mailboxes({**FRENCH, "state": {}}))
+
+
+def test_a_mistake_a_mailbox_inherits_is_said_once_at_the_top_level(tmp_path):
+    data = with_mailboxes(FRENCH)
+    data["imap"]["port"] = 99999
+    assert problems(tmp_path, data) == "imap.port: 99999 is out of range — write a number from 1 to 65535"
+
+
+def test_mailboxes_must_be_a_list_of_sections(tmp_path):
+    assert "mailboxes[0]: is text, not a section" in problems(tmp_path, with_mailboxes("mises@example.test"))

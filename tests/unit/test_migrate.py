@@ -104,21 +104,25 @@ def test_status_names_the_database(capsys, config_file, state_location):
 
 
 def test_migrate_upgrades_a_version_1_database_in_place(capsys, config_file, state_location):
-    """Version 2 added the outbox's claim columns: an existing database gets them, and
-    keeps its rows, which can then be claimed."""
+    """Version 2 added the outbox's claim columns, version 3 the mailbox of referrals
+    and outgoing messages: an existing database gets them, and keeps its rows, which
+    then belong to the config's top-level mailbox and can be claimed."""
     store = Store.open(state_location)
     with store.transaction():
         store.enqueue(ref="R", template="t", message_id="<m1@x>", reply_token="", envelope_from="intro@x",
                       recipients=["a@x"], raw=b"raw", now=T0)
-        store._db.execute("ALTER TABLE outbox DROP COLUMN claimed_by")  # as version 1 made it
-        store._db.execute("ALTER TABLE outbox DROP COLUMN claimed_until")
+        for table, column in (("outbox", "claimed_by"), ("outbox", "claimed_until"), ("outbox", "mailbox"),
+                              ("referrals", "mailbox")):
+            store._db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # as version 1 made them
         store._set_meta("schema_version", "1")
     store.close()
-    assert migrate(capsys, config_file) == (0, f"{shown(state_location)}: schema version 2 (upgraded from 1)\n", "")
+    assert migrate(capsys, config_file) == (0, f"{shown(state_location)}: schema version 3 (upgraded from 1)\n", "")
     store = Store.open(state_location)
     assert store._has_column("outbox", "claimed_by") and store._has_column("outbox", "claimed_until")
+    assert store._has_column("outbox", "mailbox") and store._has_column("referrals", "mailbox")
     [item] = store.outbox_ready(T0)
     assert item.message_id == "<m1@x>" and item.recipients == ("a@x",)
     with store.transaction():
         assert store.claim(item.id, T0) == item
     store.close()
+    assert Store.open(state_location, mailbox="other@example.test").outbox_ready(T0) == []

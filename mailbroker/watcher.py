@@ -1,0 +1,263 @@
+"""One broker mailbox's loop: read its mail, run its timers, send its outbox.
+
+    loop:
+        handle every message in the watched folder (commit, then move it)
+        run the reminders and expiries that are due
+        send what the outbox holds
+        wait for new mail (IMAP IDLE, or a poll) until the next timer is due
+
+One sequential loop keeps the order of events obvious: a message's consequences are
+committed before the next message is read, and sent before the loop sleeps. The
+daemon runs one such loop per mailbox of the config (see daemon.py), side by side:
+each has its own IMAP connection, waited on in a thread of its own so that one
+mailbox's IDLE never holds up another, and its own SMTP account, timers and outbox.
+
+Every network call is bounded (imap.timeout and smtp.timeout on the sockets, the IMAP
+wait by the next timer), so the loop never hangs on a dead connection, and it never
+spins: whatever is down, the loop sleeps until the next retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from imapclient.exceptions import LoginError
+
+from .compose import Identity
+from .config import MailboxSettings
+from .engine import Engine, utcnow
+from .mailbox import CONNECTION_ERRORS, Mailbox, batches
+from .sender import Sender
+from .store import UNAVAILABLE, Store, shown
+from .wording import Wording
+from .workflow import Limits, Policy
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+log = logging.getLogger("mailbroker.daemon")
+
+# IMAP reconnection: 1 s, 2 s, 4 s, then every 5 s while the server is unreachable (one
+# TCP connection each: back within seconds of the server's return); a refused login is
+# not cured by insisting, so that backs off to a minute.
+RECONNECT_FIRST = 1.0
+RECONNECT_LONGEST = 5.0
+LOGIN_RETRY_LONGEST = 60.0
+STATE_RETRY_FIRST = 5.0
+STATE_RETRY_LONGEST = 300.0
+
+
+def policy_from(settings: MailboxSettings) -> Policy:
+    p = settings.policy
+    return Policy(reminder_after=p.reminder_after, expire_after=p.expire_after, language=p.language,
+                  require_context=p.require_context, limits=Limits(**settings.limits.model_dump()))
+
+
+def engine_from(settings: MailboxSettings, store: Store, clock: Callable[[], datetime] = utcnow) -> Engine:
+    identity = Identity(settings.broker.address, settings.broker.name)
+    return Engine(store, identity, policy_from(settings), settings.is_allowed_referrer, clock,
+                  trusted_servers=settings.authentication.trusted_servers,
+                  wording=Wording(settings.templates.directory), html=settings.templates.html)
+
+
+class _MailboxLog(logging.LoggerAdapter):
+    """The daemon's log lines about one mailbox: with its address in front when the
+    daemon watches several, and as the `mailbox` field in JSON."""
+
+    def __init__(self, address: str, several: bool):
+        super().__init__(log, {"mailbox": address})
+        self.prefix = f"[{address}] " if several else ""
+
+    def process(self, msg, kwargs):
+        kwargs["extra"] = {**self.extra, **kwargs.get("extra", {})}
+        return self.prefix + msg, kwargs
+
+
+class Watcher:
+    """The loop of one mailbox. `key` files its referrals and messages in the shared
+    state ("" for the config's top level, else its address; see Store.mailbox)."""
+
+    def __init__(self, daemon: Daemon, settings: MailboxSettings, key: str, several: bool):
+        self.daemon = daemon
+        self.settings = settings
+        self.log = _MailboxLog(settings.broker.address, several)
+        self.store = Store.open(daemon.config.state.location, mailbox=key)
+        self.engine = engine_from(settings, self.store)
+        metrics = daemon.metrics
+        self.sender = Sender(self.store, settings.smtp, utcnow,
+                             on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error),
+                             on_progress=daemon.notifier.watchdog,
+                             on_failure=lambda permanent: metrics.send_failures.labels(
+                                 permanent=str(permanent).lower()).inc())
+        self.mailbox = Mailbox(settings.imap)
+        # IMAP calls block: they run in a thread of this mailbox's own, one at a time.
+        self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{settings.broker.address}")
+        self.last_turn = time.monotonic()
+        self.tried_imap = False
+        self._reconnect_delay = RECONNECT_FIRST
+        self._retry_imap_at: datetime | None = None
+        self.retry_state_at: datetime | None = None
+        self._state_delay = STATE_RETRY_FIRST
+
+    @property
+    def watching(self) -> str:
+        return "watching " + self.settings.imap.folders.watch
+
+    async def run(self) -> None:
+        stopping = self.daemon.stopping
+        while not stopping.is_set():
+            if self.retry_state_at is None or utcnow() >= self.retry_state_at:
+                try:
+                    await self._work()
+                except UNAVAILABLE as error:
+                    self._state_unwritable(error)
+            self.last_turn = time.monotonic()
+            self.daemon.turned(self)
+            await self._wait(self._seconds_until_next_timer())
+
+    async def close(self) -> None:
+        await self._imap(self.mailbox.close)
+        self._imap_thread.shutdown()
+        await self.sender.close()
+        self.store.close()
+
+    def interrupt(self) -> None:
+        self.mailbox.interrupt()
+
+    async def _imap(self, call, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._imap_thread, call, *args)
+
+    async def _work(self) -> None:
+        await self._read_mail()
+        self.engine.tick()
+        self.daemon.shared_chores(self)
+        self.daemon.metrics.sent.inc(await self.sender.drain())
+        # One SMTP session per turn of the loop: a burst shares it; a retry, later, gets
+        # a fresh one, which sees what the server changed meanwhile (Postfix's smtpd
+        # reads its tables once per session).
+        await self.sender.close()
+        if self.retry_state_at is not None:
+            self.log.info("the state database is writable again")
+            self.daemon.notifier.status(self.watching)
+        self.retry_state_at, self._state_delay = None, STATE_RETRY_FIRST
+
+    def _state_unwritable(self, error: Exception) -> None:
+        """A full disk or a broken state file: every change was rolled back and every
+        message stays where it was, so waiting and trying again loses nothing."""
+        delay = self._state_delay
+        self.retry_state_at = utcnow() + timedelta(seconds=delay)
+        self._state_delay = min(delay * 2, STATE_RETRY_LONGEST)
+        self.log.error("cannot write the state database %s (%s): free disk space or check the file "
+                       "(or the PostgreSQL server); nothing is lost, the mail waits in %s; retrying in %.0f s",
+                       shown(self.daemon.config.state.location), error, self.settings.imap.folders.watch, delay)
+        self.daemon.notifier.status(f"cannot write the state database: {error}")
+
+    async def _read_mail(self) -> None:
+        connected = self.mailbox.client is not None or await self._reconnect()
+        self.tried_imap = True
+        self.daemon.announce_ready()
+        self.daemon.notifier.watchdog()
+        if not connected:
+            return
+        try:
+            max_size = self.settings.limits.max_message_size
+            for batch in batches(await self._imap(self.mailbox.scan), max_size):
+                for message in await self._imap(self.mailbox.fetch, batch, max_size):
+                    if self.daemon.stopping.is_set():
+                        return
+                    await self._file(message)
+        except CONNECTION_ERRORS as error:
+            self._lost_connection(error)
+
+    async def _file(self, message) -> None:
+        started = time.perf_counter()
+        fate = self.engine.handle(message.raw, too_large=message.too_large)
+        self.daemon.metrics.handled(fate.kind, fate.folder, time.perf_counter() - started)
+        folder = getattr(self.settings.imap.folders, fate.folder)
+        # Both follow the commit and neither needs the other: the message is moved (IMAP,
+        # in this mailbox's thread) while what it caused goes out (SMTP, here) — now, not
+        # after the rest of the backlog, so the first referral of a burst waits for no other.
+        moved, sent = await asyncio.gather(self._imap(self.mailbox.move, message.uid, folder),
+                                           self.sender.drain(), return_exceptions=True)
+        for outcome in (moved, sent):  # raised once both are over: no drain left running
+            if isinstance(outcome, BaseException):
+                raise outcome
+        self.daemon.metrics.sent.inc(sent)
+        self.log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
+                      extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
+                             "ref": fate.ref, "message_id": fate.message_id})
+        self.last_turn = time.monotonic()
+        self.daemon.turned(self)
+
+    async def _reconnect(self) -> bool:
+        now = utcnow()
+        if self._retry_imap_at and now < self._retry_imap_at:
+            return False
+        try:
+            await self._imap(self.mailbox.connect)
+        except CONNECTION_ERRORS as error:
+            self._lost_connection(error)
+            return False
+        self._reconnect_delay = RECONNECT_FIRST
+        self._retry_imap_at = None
+        if self.daemon.ready:
+            self.daemon.notifier.status(self.watching)
+        return True
+
+    def _lost_connection(self, error: BaseException) -> None:
+        self.daemon.metrics.imap_reconnects.inc()
+        # The connection is broken: drop it without a LOGOUT that could only time out.
+        self.mailbox.abandon()
+        longest = LOGIN_RETRY_LONGEST if isinstance(error, LoginError) else RECONNECT_LONGEST
+        delay = min(self._reconnect_delay, longest)
+        self._retry_imap_at = utcnow() + timedelta(seconds=delay)
+        self._reconnect_delay = min(delay * 2, longest)
+        if self.daemon.stopping.is_set():
+            return
+        if isinstance(error, LoginError):
+            s = self.settings.imap
+            secret = "the access token (imap.oauth2_token_command)" if s.auth == "xoauth2" else "the password"
+            self.log.error("IMAP login as %s on %s:%s refused (%s): check imap.username and %s; "
+                           "retrying in %.0f s", s.username, s.host, s.port, error, secret, delay)
+            self.daemon.notifier.status(f"IMAP login refused: {error}")
+        else:
+            self.log.warning("IMAP unavailable (%s: %s); retrying in %.0f s", type(error).__name__, error, delay)
+            self.daemon.notifier.status(f"IMAP unavailable: {type(error).__name__}: {error}")
+
+    def _seconds_until_next_timer(self) -> float:
+        """Sleep until the earliest of: a poll, a referral's reminder or expiry, an outbox
+        retry or SMTP probe, an IMAP reconnection attempt; and never longer than the
+        watchdog allows."""
+        now = utcnow()
+        if self.retry_state_at is not None:
+            candidates = [self.retry_state_at]  # nothing can be done before
+        else:
+            candidates = [now + self.settings.imap.poll_interval]
+        for moment in (self.store.next_due_at(), self.sender.next_attempt(), self._retry_imap_at):
+            if moment is not None:
+                candidates.append(moment)
+        seconds = max(0.0, (min(candidates) - now).total_seconds())
+        if self.daemon.notifier.max_wait is not None:
+            seconds = min(seconds, self.daemon.notifier.max_wait)
+        return seconds
+
+    async def _wait(self, seconds: float) -> None:
+        stopping = self.daemon.stopping
+        if stopping.is_set() or seconds <= 0:
+            return
+        if self.mailbox.client is None:
+            try:
+                await asyncio.wait_for(stopping.wait(), timeout=seconds)
+            except TimeoutError:
+                pass
+            return
+        try:
+            await self._imap(self.mailbox.wait, seconds)
+        except CONNECTION_ERRORS as error:
+            self._lost_connection(error)
