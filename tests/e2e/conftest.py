@@ -3,6 +3,11 @@
 The session starts it once (``scripts/mailsystem start`` is idempotent and
 leaves it running for the next run); each test then begins with empty
 mailboxes and an empty Postfix queue.
+
+The brokers a test starts keep their state in SQLite, the default store. A module or
+test marked ``@pytest.mark.stores("sqlite", "postgresql")`` runs once per store named;
+on PostgreSQL (the private cluster of ``scripts/postgres``, started once per session
+and left running) each broker gets a fresh schema, dropped after the test.
 """
 
 from __future__ import annotations
@@ -10,6 +15,37 @@ from __future__ import annotations
 import pytest
 
 from mailbroker import testing
+
+from .harness import STORES, brokers, postgres  # noqa: F401 - brokers: a fixture for every module here
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stores(*names): run the test's brokers on each of these state stores "
+                                       "(sqlite, postgresql); sqlite only when not marked")
+
+
+def pytest_generate_tests(metafunc):
+    """One run per store named by the closest `stores` marker (a test's own overrides
+    its module's); tests without the marker keep their ids and run on SQLite."""
+    marker = metafunc.definition.get_closest_marker("stores")
+    if marker is None or "store" not in metafunc.fixturenames:
+        return
+    unknown = set(marker.args) - set(STORES)
+    assert marker.args and not unknown, f"stores({', '.join(marker.args)}): name one or more of {STORES}"
+    metafunc.parametrize("store", marker.args, indirect=True)
+
+
+@pytest.fixture
+def store(request) -> str:
+    """The state store of this test's brokers: "sqlite" or "postgresql"."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test database's URL, once the cluster runs; fails (never skips) without it."""
+    postgres("start")
+    return postgres("url")
 
 
 @pytest.fixture(scope="session", autouse=True)

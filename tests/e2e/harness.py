@@ -2,18 +2,22 @@
 
 The broker under test is the installed console script, configured by a YAML file written
 for the local mail system; the tests talk to it only through mail (and, to know when it
-has settled, by reading its state file).
+has settled, by reading its state: a SQLite file, or a PostgreSQL schema of the test's own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -21,6 +25,8 @@ from mailbroker import testing as mt
 
 BROKER = mt.BROKER
 REFERRER = mt.REFERRER
+#: The state stores, for `@pytest.mark.stores(*STORES)` (see conftest.py).
+STORES = ("sqlite", "postgresql")
 
 CONFIG = """\
 broker:
@@ -49,7 +55,7 @@ policy:
   expire_after: {expire_after}
   language: en
 state:
-  path: {state_path}
+  {state}
 log:
   level: debug
   format: {log_format}
@@ -66,9 +72,12 @@ class Broker:
 
     `env` adds environment variables for the process (e.g. NOTIFY_SOCKET, or the
     daemon's test hook mailbroker.daemon.CRASH_ENV); `extra_config` is YAML appended to
-    the configuration (e.g. a `limits:` section)."""
+    the configuration (e.g. a `limits:` section). The state is the SQLite file
+    `state_path` in the directory, or, given `state_url`, that PostgreSQL database
+    (which several brokers may share)."""
 
-    def __init__(self, directory: Path, env: dict | None = None, extra_config: str = "", **settings):
+    def __init__(self, directory: Path, env: dict | None = None, extra_config: str = "",
+                 state_url: str | None = None, **settings):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "mailbroker.yaml"
@@ -77,8 +86,10 @@ class Broker:
                     "imap_port": mt.IMAP_PORT, "imap_security": "none", "verify_certificate": "true",
                     "smtp_port": mt.SMTP_PORT, "imap_timeout": "30s", "smtp_timeout": "30s",
                     "state_path": "state.sqlite3", "log_format": "text", **settings}
-        self.state = directory / settings["state_path"]
-        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, **settings) + extra_config)
+        self.state_url = state_url
+        self.state = None if state_url else directory / settings["state_path"]
+        state = f'url: "{state_url}"' if state_url else f"path: {settings['state_path']}"
+        self.config.write_text(CONFIG.format(broker=BROKER, referrer=REFERRER, state=state, **settings) + extra_config)
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -182,27 +193,83 @@ class Broker:
         return self.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")[0][0]
 
     def query(self, sql: str, *args) -> list[tuple]:
-        path = self.state
-        if not path.exists():
+        """Rows of `sql`, written for SQLite (`?` placeholders), from either store;
+        [(0,)] while the broker has not created its state yet."""
+        if self.state_url:
+            return postgres_query(self.state_url, sql, args)
+        if not self.state.exists():
             return [(0,)]
-        with sqlite3.connect(path, timeout=10) as db:
+        with sqlite3.connect(self.state, timeout=10) as db:
             return db.execute(sql, args).fetchall()
 
 
+def postgres_query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
+    """SQLite's `?` become psycopg's `%s` (and a literal `%` is doubled), as the store's
+    own PostgreSQL connection does."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        try:
+            return db.execute(sql.replace("%", "%%").replace("?", "%s"), args).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return [(0,)]
+
+
+# --- PostgreSQL: the private cluster of scripts/postgres, a schema per broker ---------------
+
+POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres"
+
+
+def postgres(command: str) -> str:
+    """Output of `scripts/postgres COMMAND`; fails the test (never skips) when it fails."""
+    proc = subprocess.run([str(POSTGRES_SCRIPT), command], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f"scripts/postgres {command} failed (exit {proc.returncode}): "
+                    f"{(proc.stdout + proc.stderr).strip()}\n"
+                    "(PostgreSQL missing? run `scripts/postgres install` as root)", pytrace=False)
+    return proc.stdout.strip()
+
+
+@contextlib.contextmanager
+def fresh_schema(database_url: str) -> Iterator[str]:
+    """A URL whose connections see only a new, empty schema (libpq's `options`, quoted as
+    tests/unit/conftest.py does), dropped afterwards with everything in it."""
+    import psycopg
+
+    name = f"e2e_{uuid.uuid4().hex}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{database_url}?options={quote(f'-csearch_path={name}')}"
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            # A broker killed a moment ago may still hold a lock until its server process
+            # notices: wait a little for it, never forever.
+            admin.execute("SET lock_timeout = '20s'")
+            admin.execute(f"DROP SCHEMA {name} CASCADE")
+
+
 @pytest.fixture
-def brokers(tmp_path):
-    """Make Broker objects (`brokers(**settings)`), and make sure that whatever a test
-    leaves running is gone after it: a stray broker would read the next test's mail."""
+def brokers(tmp_path, store, request):
+    """Make Broker objects (`brokers(**settings)`) on the test's store (see conftest.py),
+    and make sure that whatever a test leaves running is gone after it: a stray broker
+    would read the next test's mail. On PostgreSQL each broker gets a fresh schema of its
+    own, as it gets a file of its own on SQLite, unless given another's `state_url`."""
     made: list[Broker] = []
+    database_url = request.getfixturevalue("postgres_url") if store == "postgresql" else None
+    with contextlib.ExitStack() as schemas:
 
-    def make(directory: Path | None = None, **settings) -> Broker:
-        broker = Broker(directory or tmp_path / f"broker{len(made) + 1}", **settings)
-        made.append(broker)
-        return broker
+        def make(directory: Path | None = None, **settings) -> Broker:
+            if database_url and "state_url" not in settings:
+                settings["state_url"] = schemas.enter_context(fresh_schema(database_url))
+            broker = Broker(directory or tmp_path / f"broker{len(made) + 1}", **settings)
+            made.append(broker)
+            return broker
 
-    yield make
-    for broker in made:
-        if broker.process is not None and broker.process.poll() is None:
-            broker.process.kill()
-            broker.process.wait()
-        print(f"--- log of {broker.directory} (end) ---\n{broker.log_text()[-6000:]}")
+        yield make
+        for broker in made:
+            if broker.process is not None and broker.process.poll() is None:
+                broker.process.kill()
+                broker.process.wait()
+            print(f"--- log of {broker.directory} (end) ---\n{broker.log_text()[-6000:]}")

@@ -11,10 +11,10 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import brokers  # noqa: F401 - fixture
+from .harness import STORES, brokers  # noqa: F401 - fixture
 from .test_flow import consent_requests, forward_from_alice_to_bob
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 
 def closed_port() -> int:
@@ -54,11 +54,11 @@ def test_check_config_connect_to_a_self_signed_server(brokers):  # noqa: F811
 
 def status(broker) -> tuple[int, dict]:
     """Exit status and report of `status --json`; an empty report before the daemon
-    created its state file."""
+    created its state (a SQLite file, PostgreSQL tables)."""
     result = broker.cli("status", "--json")
     assert result.returncode in (0, 3), result.stderr
     if not result.stdout:
-        assert "no state file" in result.stderr
+        assert "no state file" in result.stderr or "no mailbroker tables yet" in result.stderr, result.stderr
         return result.returncode, {}
     return result.returncode, json.loads(result.stdout)
 

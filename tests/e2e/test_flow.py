@@ -14,16 +14,16 @@ from mailbroker import testing as mt
 from mailbroker.testing import attached_forward, direct_request, gmail_forward, reply
 from mailbroker.testing import submit as send
 
-from .harness import REFERRER, Broker
+from .harness import REFERRER, STORES, Broker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 ALICE, BOB, CAROL = mt.address("alice"), mt.address("bob"), mt.address("carol")
 
 
 @pytest.fixture
-def broker(tmp_path, request):
-    b = Broker(tmp_path, **getattr(request, "param", {}))
+def broker(brokers, tmp_path, request):
+    b = brokers(tmp_path, **getattr(request, "param", {}))
     b.start()
     yield b
     code = b.stop()

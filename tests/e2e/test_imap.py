@@ -8,12 +8,12 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import Broker
+from .harness import STORES, Broker
 from .test_flow import broker, consent_requests, forward_from_alice_to_bob  # noqa: F401 - fixture
 from mailbroker.testing import direct_request
 from mailbroker.testing import submit as send
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 
 def test_reconnects_after_the_server_drops_the_connection(broker):  # noqa: F811

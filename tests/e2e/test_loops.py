@@ -12,9 +12,10 @@ from mailbroker import testing as mt
 from mailbroker.testing import direct_request, reply
 from mailbroker.testing import submit as send
 
+from .harness import STORES
 from .test_flow import broker  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 CAROL = mt.address("carol")
 

@@ -10,12 +10,12 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import brokers  # noqa: F401 - fixture
+from .harness import STORES, brokers  # noqa: F401 - fixture
 from .test_admin import closed_port
 from .test_faults import mail_system_restored  # noqa: F401 - fixture: Dovecot back after the test
 from .test_flow import consent_requests, forward_from_alice_to_bob
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 
 fetch = mt.http_get
