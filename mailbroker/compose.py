@@ -15,11 +15,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.generator import BytesGenerator
 from email.header import decode_header, make_header
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
+from io import BytesIO
 
 from .model import Outgoing, Person
 from .wording import LANGUAGES, Wording
@@ -70,6 +71,23 @@ def render(template: str, lang: str, facts: dict, identity: Identity,
     return wording.text(template, lang, facts)
 
 
+class _FoldedOnce(BaseHeader):
+    """The base of the broker's header classes: a header remembers how it was folded.
+    Folding (writing a header out, wrapped at 78 characters) is half the cost of writing
+    a message, and the headers every message carries (MIME-Version, Content-Type,
+    Auto-Submitted, the broker's From…) are the same objects from one message to the
+    next (`_RememberingHeaders`). A header is immutable, and its folded form depends on
+    nothing of the policy but the line length, the line end and utf8 (the only policy
+    attributes email._header_value_parser reads), so each is folded once per policy."""
+
+    def fold(self, *, policy):
+        key = (type(policy), policy.max_line_length, policy.linesep, policy.utf8)
+        folds = self.__dict__.setdefault("_folds", {})
+        if key not in folds:
+            folds[key] = super().fold(policy=policy)
+        return folds[key]
+
+
 class _RememberingHeaders(HeaderRegistry):
     """policy.default's header registry, remembering the headers it parsed. The email
     package parses a header again each time it is read (the parser and the generator
@@ -77,12 +95,31 @@ class _RememberingHeaders(HeaderRegistry):
     out and reading it back (`_checked`) is most of the cost of handling a referral.
     Header objects are immutable, so sharing one for the same name and value changes
     nothing. Only the broker's own messages use it, and long values are not kept, so
-    the memory it takes stays small."""
+    the memory it takes stays small. Address headers given as Address objects (From,
+    To, Reply-To) are remembered by the addresses' parts: an address header made from
+    objects depends on nothing else."""
+
+    _KEPT_ADDRESSES = 256
+
+    def __init__(self):
+        super().__init__(base_class=_FoldedOnce)
+        self._by_addresses: dict[tuple, BaseHeader] = {}
 
     def __call__(self, name: str, value):
-        if not isinstance(value, str) or len(value) > 1000:  # Address objects, lists: not kept
+        if isinstance(value, str):
+            if len(value) > 1000:  # not kept
+                return super().__call__(name, value)
+            return self._remembered(name, value)
+        key = _address_key(value)
+        if key is None:  # groups, anything else: not kept
             return super().__call__(name, value)
-        return self._remembered(name, value)
+        header = self._by_addresses.get((name, key))
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._by_addresses) >= self._KEPT_ADDRESSES:
+                self._by_addresses.clear()
+            self._by_addresses[(name, key)] = header
+        return header
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one registry for the life of the process
     def _remembered(self, name: str, value: str):
@@ -93,8 +130,63 @@ class _RememberingHeaders(HeaderRegistry):
         return super().__getitem__(name)
 
 
+def _address_key(value) -> tuple | None:
+    """What an address header made from Address objects depends on: each address's
+    display name, user name and domain (Address objects are immutable and compare by
+    these); None for anything else."""
+    addresses = (value,) if isinstance(value, Address) else value
+    if not isinstance(addresses, (list, tuple)) or not all(type(a) is Address for a in addresses):
+        return None
+    return tuple((a.display_name, a.username, a.domain) for a in addresses)
+
+
+@functools.lru_cache(maxsize=256)
+def _address_object(name: str, addr_spec: str) -> Address:
+    """Address(name, addr_spec=…), remembered: Address parses (checks) its addr_spec,
+    and the broker writes the same few addresses again and again (its own From, the
+    referrer). Address objects are immutable; an error is raised each time."""
+    return Address(name, addr_spec=addr_spec)
+
+
+class _Writer(BytesGenerator):
+    """BytesGenerator, choosing a multipart boundary exactly as the email package does
+    (the same random draw, the same rule: no line of the parts is `--boundary` or
+    `--boundary--`) without compiling a regular expression for each message's new
+    boundary: that costs more than folding all its headers. The expression can only
+    match where the boundary appears, so it is compiled only then."""
+
+    @classmethod
+    def _make_boundary(cls, text=None):
+        boundary = super()._make_boundary()  # the email package's random boundary
+        if text is None:
+            return boundary
+        chosen, counter = boundary, 0
+        while cls._is_a_line(chosen, text):
+            chosen = boundary + "." + str(counter)
+            counter += 1
+        return chosen
+
+    @classmethod
+    def _is_a_line(cls, boundary: str, text) -> bool:
+        needle = "--" + boundary
+        if (needle.encode("ascii") if isinstance(text, bytes) else needle) not in text:
+            return False
+        return cls._compile_re("^--" + re.escape(boundary) + "(--)?$", re.MULTILINE).search(text) is not None
+
+
 #: policy.default, with the remembering registry: for composing and reading back.
 _POLICY = policy.default.clone(header_factory=_RememberingHeaders())
+#: policy.SMTP (policy.default with CRLF line ends), with the same registry: for writing.
+#: The generator parses the Content-Type it gives a boundary with this policy's
+#: registry, and reading the message back then finds that header already parsed.
+_SMTP = _POLICY.clone(linesep="\r\n")
+
+
+def _as_bytes(msg: EmailMessage) -> bytes:
+    """msg.as_bytes(policy=SMTP), through `_Writer` and `_SMTP`: the same bytes."""
+    out = BytesIO()
+    _Writer(out, mangle_from_=False, policy=_SMTP).flatten(msg, unixfrom=False)
+    return out.getvalue()
 
 
 def compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording = BUILT_IN, *,
@@ -132,14 +224,14 @@ def _compose(out: Outgoing, identity: Identity, now: datetime, wording: Wording,
     # Always the broker's own address (never a forged From:), but it may write on behalf of someone.
     from_name = "" if careful else _header_text(out.from_name, _MAX_NAME)
     name = f"{from_name} (via {identity.name})" if from_name else identity.name
-    msg["From"] = Address(_header_text(name), addr_spec=identity.address)
+    msg["From"] = _address_object(_header_text(name), identity.address)
     msg["To"] = [_address(p, careful) for p in out.to]
     if out.cc:
         msg["Cc"] = [_address(p, careful) for p in out.cc]
     if out.reply_to:
         msg["Reply-To"] = [_address(p, careful) for p in out.reply_to]
     elif out.reply_token:
-        msg["Reply-To"] = Address(_header_text(identity.name), addr_spec=identity.reply_address(out.reply_token))
+        msg["Reply-To"] = _address_object(_header_text(identity.name), identity.reply_address(out.reply_token))
     msg["Subject"] = _header_text(subject, _MAX_SUBJECT)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = _message_id(out.message_id) or new_message_id(identity)
@@ -182,7 +274,7 @@ def _address(person: Person, careful: bool = False) -> Address:
         # The broker writes without SMTPUTF8: intake refuses such addresses, and
         # mailtext.sender takes no such author, so this is a bug, said plainly.
         raise ValueError(f"cannot write to {person.address!r} without SMTPUTF8")
-    return Address(name, addr_spec=f"{local}@{_ascii_domain(domain)}")
+    return _address_object(name, f"{local}@{_ascii_domain(domain)}")
 
 
 def _ascii_domain(domain: str) -> str:
@@ -264,7 +356,7 @@ def _checked(msg: EmailMessage, out: Outgoing, html: bool) -> bytes | None:
     break inside a value, the parts it writes, and the recipients it was given, no
     other; else None."""
     try:
-        raw = msg.as_bytes(policy=SMTP)
+        raw = _as_bytes(msg)
         back = email.message_from_bytes(raw, policy=_POLICY)
         names = [name.lower() for name in back.keys()]
         if any(names.count(one) != 1 for one in ("from", "to", "subject", "date", "message-id")):

@@ -90,14 +90,18 @@ class Wording:
                       if name not in known and not Path(name).name.startswith("."))
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_QUOTE_MARK = re.compile(r"^> ?")
+
+
 def blocks(body: str) -> list[Block]:
     """Paragraphs are separated by blank lines; a block whose lines all start with ">"
     or with spaces is a quotation (a note in someone's words, an example)."""
     found = []
-    for chunk in re.split(r"\n[ \t]*\n", body.strip("\n")):
+    for chunk in _BLANK_LINE.split(body.strip("\n")):
         lines = chunk.split("\n")
         if all(line.startswith(">") for line in lines):
-            found.append(Block("quote", tuple(re.sub(r"^> ?", "", line) for line in lines)))
+            found.append(Block("quote", tuple(_QUOTE_MARK.sub("", line) for line in lines)))
         elif all(line.startswith((" ", "\t")) for line in lines):
             found.append(_indented(_dedent(lines)))
         else:
