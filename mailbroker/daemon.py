@@ -50,6 +50,8 @@ class Daemon:
         self.store = self.watchers[0].store  # for what the mailboxes share (heartbeat, purge, counts)
         self.endpoint: Endpoint | None = None
         self.ready = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._failure: BaseException | None = None  # of a sending thread (see crashed_in_thread)
         self._turned: set[int] = set()  # the loops that turned since the last watchdog ping
         self._next_count = 0.0
         self._next_purge: datetime | None = None
@@ -69,7 +71,7 @@ class Daemon:
                 watcher.interrupt()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
         for watcher in self.watchers:
@@ -93,6 +95,18 @@ class Daemon:
                 self.endpoint.stop()
             self.notifier.close()
             log.info("mailbroker stopped")
+        if self._failure is not None:
+            raise self._failure
+
+    def crashed_in_thread(self, error: BaseException) -> None:
+        """A sending thread failed (it logged why): the broker stops, and systemd starts
+        it again, rather than go on reading mail that nothing would answer."""
+        def fail() -> None:
+            self._failure = self._failure or error
+            self.stop()
+
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(fail)
 
     def _warn_of_stranded_work(self) -> None:
         """Referrals in progress or messages to send that belong to a mailbox the config no

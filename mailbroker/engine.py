@@ -38,6 +38,11 @@ RESENT = "consent request resent"  # timeline entry of `resend`: at most one per
 MAX_ATTEMPTS = 3  # a message that crashed the broker this often is quarantined unread
 DAY = timedelta(days=1)
 MONTH = timedelta(days=30)
+# A message another broker handled this long ago and is still in the watched folder was
+# left there by a broker that stopped between its commit and its MOVE: whoever finds it
+# moves it. (A MOVE takes milliseconds, at most imap.timeout.)
+LEFT_BEHIND_AFTER = timedelta(minutes=2)
+HANDLED_HERE_REMEMBERED = 1000  # the last messages this engine recorded (see _already_handled)
 
 # Crockford's base32 without look-alikes: easy to read aloud and to type.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -66,6 +71,10 @@ class Fate:
     # metrics and the logs
     kind: str = "unreadable"
     message_id: str = ""  # the message's own Message-ID, for the logs
+    # A duplicate that another broker sharing the database handled moments ago: moving
+    # it is that broker's job (two MOVEs of one message at the same instant can leave
+    # two copies in the folder).
+    handled_elsewhere: bool = False
 
 
 def _as(kind: str, routed: tuple[Decision | None, Fate]) -> tuple[Decision | None, Fate]:
@@ -85,6 +94,8 @@ class Engine:
         self.policy = policy
         self.is_allowed_referrer = is_allowed_referrer
         self.clock = clock
+        self._since = clock()  # when this engine started (see _already_handled)
+        self._handled_here: dict[str, None] = {}  # digests, oldest first
 
     # --- incoming mail -----------------------------------------------------------------
 
@@ -95,9 +106,8 @@ class Engine:
         only the header was fetched (`raw`): never read as an answer or a request, but
         a referrer still hears that their request was not read, and why."""
         digest = hashlib.sha256(raw if too_large is None else b"%d bytes, header only\n" % too_large + raw).hexdigest()
-        previous = self.store.seen(digest)
-        if previous:
-            return Fate(previous, "already handled", kind="duplicate")
+        if self.store.seen(digest):
+            return self._already_handled(digest)
         if self.store.count_attempt(digest) >= MAX_ATTEMPTS:
             # Handling it crashed the whole process that many times: set it aside unread.
             msg, decision = mailtext.parse(b""), None
@@ -107,7 +117,7 @@ class Engine:
             try:
                 fate = self._decide_and_record(digest, msg, too_large)
             except AlreadyHandled:  # by another broker sharing the database, while this one was deciding
-                return Fate(self.store.seen(digest), "already handled", kind="duplicate")
+                return self._already_handled(digest)
             except UNAVAILABLE:
                 raise  # the disk or the database, not this message: the daemon retries it later
             except Exception as error:  # noqa: BLE001 - one unreadable message must not stop the broker
@@ -119,8 +129,22 @@ class Engine:
         try:
             self._record(digest, msg, None, fate)
         except AlreadyHandled:
-            return Fate(self.store.seen(digest), "already handled", kind="duplicate")
+            return self._already_handled(digest)
         return replace(fate, message_id=mailtext.header_text(msg, "Message-ID"))
+
+    def _already_handled(self, digest: str) -> Fate:
+        """A message found again: after a crash between commit and MOVE, a MOVE that
+        failed, or in the same instant as another broker sharing the database, which
+        handled it and moves it."""
+        at = self.store.handled_at(digest)
+        elsewhere = (digest not in self._handled_here and at is not None and at > self._since
+                     and self.clock() - at < LEFT_BEHIND_AFTER)
+        return Fate(self.store.seen(digest), "already handled", kind="duplicate", handled_elsewhere=elsewhere)
+
+    def _remember_handled(self, digest: str) -> None:
+        self._handled_here[digest] = None
+        if len(self._handled_here) > HANDLED_HERE_REMEMBERED:
+            del self._handled_here[next(iter(self._handled_here))]
 
     def _decide_and_record(self, digest: str, msg: EmailMessage, too_large: int | None) -> Fate:
         """Read, decide and record in one transaction. Brokers sharing a database may
@@ -130,12 +154,14 @@ class Engine:
         with self.store.transaction():
             decision, fate = self._route(msg, too_large)
             self._apply_and_mark(digest, msg, decision, fate)
+        self._remember_handled(digest)
         return fate
 
     def _record(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
         """The decision and the message's fate in one transaction: both or neither."""
         with self.store.transaction():
             self._apply_and_mark(digest, msg, decision, fate)
+        self._remember_handled(digest)
 
     def _apply_and_mark(self, digest: str, msg: EmailMessage, decision: Decision | None, fate: Fate) -> None:
         if decision is not None:

@@ -537,6 +537,10 @@ class Store:
         row = self._db.execute("SELECT fate FROM seen WHERE digest = ?", (digest,)).fetchone()
         return row["fate"] if row else None
 
+    def handled_at(self, digest: str) -> datetime | None:
+        row = self._db.execute("SELECT at FROM seen WHERE digest = ?", (digest,)).fetchone()
+        return _time(row["at"]) if row else None
+
     def count_attempt(self, digest: str) -> int:
         """Record, in its own transaction, that handling `digest` starts; return how many
         times it had started before."""

@@ -1,13 +1,14 @@
-"""One broker mailbox's loop: read its mail, run its timers, send its outbox.
+"""One broker mailbox's loop: read its mail, run its timers, hand what they cause to
+its sending thread.
 
     loop:
-        handle every message in the watched folder (commit, then move it)
+        handle every message in the watched folder (commit, wake the sender, move it)
         run the reminders and expiries that are due
-        send what the outbox holds
         wait for new mail (IMAP IDLE, or a poll) until the next timer is due
 
 One sequential loop keeps the order of events obvious: a message's consequences are
-committed before the next message is read, and sent before the loop sleeps. The
+committed before it is moved and before the next message is read. They are sent by
+the mailbox's sending thread (sending.py), which works while this loop reads on. The
 daemon runs one such loop per mailbox of the config (see daemon.py), side by side:
 each has its own IMAP connection, waited on in a thread of its own so that one
 mailbox's IDLE never holds up another, and its own SMTP account, timers and outbox.
@@ -33,7 +34,7 @@ from .compose import Identity
 from .config import MailboxSettings
 from .engine import Engine, utcnow
 from .mailbox import CONNECTION_ERRORS, Mailbox, batches
-from .sender import Sender
+from .sending import SendingThread
 from .store import UNAVAILABLE, Store, shown
 from .wording import Wording
 from .workflow import Limits, Policy
@@ -89,12 +90,8 @@ class Watcher:
         self.log = _MailboxLog(settings.broker.address, several)
         self.store = Store.open(daemon.config.state.location, mailbox=key)
         self.engine = engine_from(settings, self.store)
-        metrics = daemon.metrics
-        self.sender = Sender(self.store, settings.smtp, utcnow,
-                             on_permanent_failure=lambda item, error: self.engine.undeliverable(item.reply_token, error),
-                             on_progress=daemon.notifier.watchdog,
-                             on_failure=lambda permanent: metrics.send_failures.labels(
-                                 permanent=str(permanent).lower()).inc())
+        self.sending = SendingThread(daemon.config, settings, key, daemon.metrics,
+                                     on_progress=daemon.notifier.watchdog, on_crash=daemon.crashed_in_thread)
         self.mailbox = Mailbox(settings.imap)
         # IMAP calls block: they run in a thread of this mailbox's own, one at a time.
         self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{settings.broker.address}")
@@ -111,6 +108,7 @@ class Watcher:
 
     async def run(self) -> None:
         stopping = self.daemon.stopping
+        self.sending.start()
         while not stopping.is_set():
             if self.retry_state_at is None or utcnow() >= self.retry_state_at:
                 try:
@@ -124,7 +122,8 @@ class Watcher:
     async def close(self) -> None:
         await self._imap(self.mailbox.close)
         self._imap_thread.shutdown()
-        await self.sender.close()
+        # What is being sent, bounded by smtp.timeout; the rest waits in the outbox.
+        await asyncio.to_thread(self.sending.stop, self.settings.smtp.timeout.total_seconds() + 5)
         self.store.close()
 
     def interrupt(self) -> None:
@@ -137,11 +136,7 @@ class Watcher:
         await self._read_mail()
         self.engine.tick()
         self.daemon.shared_chores(self)
-        self.daemon.metrics.sent.inc(await self.sender.drain())
-        # One SMTP session per turn of the loop: a burst shares it; a retry, later, gets
-        # a fresh one, which sees what the server changed meanwhile (Postfix's smtpd
-        # reads its tables once per session).
-        await self.sender.close()
+        self.sending.end_of_turn()  # sends what the timers caused, then hangs up
         if self.retry_state_at is not None:
             self.log.info("the state database is writable again")
             self.daemon.notifier.status(self.watching)
@@ -180,15 +175,15 @@ class Watcher:
         fate = self.engine.handle(message.raw, too_large=message.too_large)
         self.daemon.metrics.handled(fate.kind, fate.folder, time.perf_counter() - started)
         folder = getattr(self.settings.imap.folders, fate.folder)
-        # Both follow the commit and neither needs the other: the message is moved (IMAP,
-        # in this mailbox's thread) while what it caused goes out (SMTP, here) — now, not
-        # after the rest of the backlog, so the first referral of a burst waits for no other.
-        moved, sent = await asyncio.gather(self._imap(self.mailbox.move, message.uid, folder),
-                                           self.sender.drain(), return_exceptions=True)
-        for outcome in (moved, sent):  # raised once both are over: no drain left running
-            if isinstance(outcome, BaseException):
-                raise outcome
-        self.daemon.metrics.sent.inc(sent)
+        if fate.handled_elsewhere:
+            self.log.info("message uid %s: already handled by another broker sharing the database, which moves "
+                          "it", message.uid, extra={"event": "message", "uid": message.uid, "kind": fate.kind})
+            return
+        # What the message caused goes out now (sending.py), while it is moved and the
+        # next one is read: not after the rest of the backlog, so the first referral of
+        # a burst waits for no other.
+        self.sending.wake()
+        await self._imap(self.mailbox.move, message.uid, folder)
         self.log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
                       extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
                              "ref": fate.ref, "message_id": fate.message_id})
@@ -231,15 +226,15 @@ class Watcher:
             self.daemon.notifier.status(f"IMAP unavailable: {type(error).__name__}: {error}")
 
     def _seconds_until_next_timer(self) -> float:
-        """Sleep until the earliest of: a poll, a referral's reminder or expiry, an outbox
-        retry or SMTP probe, an IMAP reconnection attempt; and never longer than the
-        watchdog allows."""
+        """Sleep until the earliest of: a poll, a referral's reminder or expiry, an IMAP
+        reconnection attempt; and never longer than the watchdog allows. (The outbox's
+        retries are the sending thread's.)"""
         now = utcnow()
         if self.retry_state_at is not None:
             candidates = [self.retry_state_at]  # nothing can be done before
         else:
             candidates = [now + self.settings.imap.poll_interval]
-        for moment in (self.store.next_due_at(), self.sender.next_attempt(), self._retry_imap_at):
+        for moment in (self.store.next_due_at(), self._retry_imap_at):
             if moment is not None:
                 candidates.append(moment)
         seconds = max(0.0, (min(candidates) - now).total_seconds())

@@ -15,7 +15,7 @@ import pytest
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
-from mailbroker.engine import PROCESSED, Engine
+from mailbroker.engine import LEFT_BEHIND_AFTER, PROCESSED, Engine
 from mailbroker.sender import Sender
 from mailbroker.model import State
 from mailbroker.store import AlreadyHandled, Store
@@ -201,3 +201,22 @@ def test_each_outbox_message_is_sent_by_one_broker_only(state_location):
     store = Store.open(state_location)
     assert store.outbox_counts() == {"pending": 0, "sent": 20, "failed": 0}
     store.close()
+
+
+def test_a_message_another_engine_just_handled_is_left_for_it_to_move(state_location):
+    """Two brokers on one mailbox both read a message; the one that did not record it
+    leaves the MOVE to the other (two MOVEs at once can file two copies), unless the
+    other handled it before this one started, or long ago: then it was left behind by
+    a broker that stopped before moving it, and whoever finds it moves it."""
+    raw = bytes(request())
+    clock = Clock()
+    here = engine_on(Store.open(state_location), clock)  # started before the message came
+    clock.now += timedelta(seconds=1)
+    elsewhere = engine_on(Store.open(state_location), clock)
+    assert not elsewhere.handle(raw).handled_elsewhere
+    again = here.handle(raw)
+    assert again.kind == "duplicate" and again.handled_elsewhere
+    assert not elsewhere.handle(raw).handled_elsewhere  # its own, found again: it moves it
+    assert not engine_on(Store.open(state_location), clock).handle(raw).handled_elsewhere  # started after
+    clock.now += LEFT_BEHIND_AFTER + timedelta(seconds=1)
+    assert not here.handle(raw).handled_elsewhere  # left behind
