@@ -113,6 +113,14 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at)
     WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
 
+-- One row per recipient of each queued message, for the daily cap per address
+-- (Store.messages_since): counted by index, however much mail went out that day.
+CREATE TABLE IF NOT EXISTS deliveries (
+    address TEXT NOT NULL,
+    at {time} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_address ON deliveries(address COLLATE NOCASE, at);
+
 CREATE TABLE IF NOT EXISTS suppression (
     address TEXT COLLATE NOCASE PRIMARY KEY,
     at {time} NOT NULL,
@@ -141,7 +149,9 @@ SCHEMA_VERSION = 3
 # The columns each version added to tables of the version before (table, column, type),
 # which SCHEMA's CREATE TABLE IF NOT EXISTS cannot add to an existing table.
 # Version 2: the outbox's sending claims (Store.claim). Version 3: the mailbox each
-# referral and each outgoing message belongs to (see Store.mailbox).
+# referral and each outgoing message belongs to (see Store.mailbox); and the table
+# deliveries, which SCHEMA creates (a cap counted from it starts from zero the day of
+# the upgrade).
 UPGRADES = {
     2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
     3: [("referrals", "mailbox", "TEXT NOT NULL DEFAULT ''"), ("outbox", "mailbox", "TEXT NOT NULL DEFAULT ''")],
@@ -151,6 +161,9 @@ UPGRADES = {
 # longer than a send takes (each SMTP step is bounded by smtp.timeout, 30 s by default),
 # and as long as the messages of a broker that crashed while sending wait for another.
 CLAIM_LEASE = timedelta(seconds=60)
+
+# How long the record of who was sent a message is kept: the daily cap needs one day.
+DELIVERIES_KEPT = timedelta(days=2)
 
 # Who claims on SQLite: one process owns the file, so every process opening it is the
 # same sender, and a restarted broker takes over what it claimed before a crash at once.
@@ -479,11 +492,9 @@ class Store:
             (address, _iso(since))).fetchone()[0]
 
     def messages_since(self, address: str, since: datetime) -> int:
-        """Messages queued to `address` since then (recipients are stored as a JSON list)."""
-        pattern = '%"' + address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
-        return self._db.execute(
-            "SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND lower(recipients) LIKE lower(?) ESCAPE '\\'",
-            (_iso(since), pattern)).fetchone()[0]
+        """Messages queued to `address` since then."""
+        return self._db.execute("SELECT COUNT(*) FROM deliveries WHERE address = ? COLLATE NOCASE AND at >= ?",
+                                (address, _iso(since))).fetchone()[0]
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db.execute(
@@ -572,6 +583,8 @@ class Store:
             (ref, template, message_id, reply_token, envelope_from, json.dumps(recipients), raw,
              _iso(now), _iso(now), self.mailbox),
         )
+        for address in recipients:
+            self._db.execute("INSERT INTO deliveries VALUES (?, ?)", (address, _iso(now)))
 
     # A message this store may send at `now`: its mailbox's, pending, due, and claimed
     # by no other sender (or that claim has run out). Parameters: see _sendable().
@@ -669,8 +682,10 @@ class Store:
                              (ref,))
             self._db.execute("DELETE FROM timeline WHERE ref = ?", (ref,))
             self.log(ref, "personal data purged; the consent record remains", now)
-        # Handled-message records only serve to recognise a message seen minutes ago.
+        # Handled-message records only serve to recognise a message seen minutes ago, and
+        # deliveries to count a day's messages.
         self._db.execute("DELETE FROM seen WHERE at < ?", (_iso(closed_before),))
+        self._db.execute("DELETE FROM deliveries WHERE at < ?", (_iso(now - DELIVERIES_KEPT),))
         return refs
 
     def consent_records(self) -> list[dict]:

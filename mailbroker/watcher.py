@@ -163,14 +163,34 @@ class Watcher:
         try:
             max_size = self.settings.limits.max_message_size
             for batch in batches(await self._imap(self.mailbox.scan), max_size):
-                for message in await self._imap(self.mailbox.fetch, batch, max_size):
-                    if self.daemon.stopping.is_set():
-                        return
-                    await self._file(message)
+                await self._file_all(await self._imap(self.mailbox.fetch, batch, max_size))
+                if self.daemon.stopping.is_set():
+                    return
         except CONNECTION_ERRORS as error:
             self._lost_connection(error)
 
-    async def _file(self, message) -> None:
+    async def _file_all(self, messages: list) -> None:
+        """Handle each message, and move each once handled. The MOVEs queue up in the
+        IMAP thread and run while the next messages are handled: all are over before the
+        next batch is fetched. (A message whose MOVE never happens, after a crash or a
+        lost connection, is found again and recognised as already handled.)"""
+        moves = []
+        try:
+            for message in messages:
+                if self.daemon.stopping.is_set():
+                    break
+                move = self._file(message)
+                if move is not None:
+                    moves.append(move)
+        finally:
+            outcomes = await asyncio.gather(*moves, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    def _file(self, message) -> asyncio.Future | None:
+        """Handle one message; its MOVE, queued in the IMAP thread (None if it is another
+        broker's to move)."""
         started = time.perf_counter()
         fate = self.engine.handle(message.raw, too_large=message.too_large)
         self.daemon.metrics.handled(fate.kind, fate.folder, time.perf_counter() - started)
@@ -178,17 +198,18 @@ class Watcher:
         if fate.handled_elsewhere:
             self.log.info("message uid %s: already handled by another broker sharing the database, which moves "
                           "it", message.uid, extra={"event": "message", "uid": message.uid, "kind": fate.kind})
-            return
+            return None
         # What the message caused goes out now (sending.py), while it is moved and the
         # next one is read: not after the rest of the backlog, so the first referral of
         # a burst waits for no other.
         self.sending.wake()
-        await self._imap(self.mailbox.move, message.uid, folder)
+        move = asyncio.get_running_loop().run_in_executor(self._imap_thread, self.mailbox.move, message.uid, folder)
         self.log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
                       extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
                              "ref": fate.ref, "message_id": fate.message_id})
         self.last_turn = time.monotonic()
         self.daemon.turned(self)
+        return move
 
     async def _reconnect(self) -> bool:
         now = utcnow()

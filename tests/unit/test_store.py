@@ -110,6 +110,18 @@ def test_usage_counts_ignore_case(store):
     assert [r.ref for r in store.referrals(State.PENDING)] == [referral.ref] == [r.ref for r in store.referrals()]
 
 
+def test_messages_to_an_address_are_counted_from_their_own_record_kept_two_days(store):
+    with store.transaction():
+        for n, recipients in enumerate((["a@x.test", "b@x.test"], ["A@x.test"], ["c@x.test"])):
+            store.enqueue(ref="R", template="t", message_id=f"<m{n}@x>", reply_token="", envelope_from="intro@x",
+                          recipients=recipients, raw=b"raw", now=T0 + timedelta(hours=n))
+    assert store.messages_since("a@x.test", T0) == 2 and store.messages_since("a@x.test", T0 + timedelta(hours=1)) == 1
+    assert store.messages_since("b@x.test", T0) == 1 and store.messages_since("d@x.test", T0) == 0
+    with store.transaction():
+        store.purge(T0, T0 + timedelta(days=2, hours=1, minutes=30))  # a, b (T0) and A (T0+1h) go, c stays
+    assert [tuple(row) for row in store._db.execute("SELECT address FROM deliveries")] == [("c@x.test",)]
+
+
 def test_attempts_count_until_seen(store):
     assert store.count_attempt("d1") == 0
     assert store.count_attempt("d1") == 1
