@@ -35,7 +35,7 @@ from .config import MailboxSettings
 from .engine import Engine, utcnow
 from .mailbox import CONNECTION_ERRORS, Mailbox, batches
 from .sending import SendingThread
-from .store import UNAVAILABLE, Store, shown
+from .store import UNAVAILABLE, Store, is_database_url, shown
 from .wording import Wording
 from .workflow import Limits, Policy
 
@@ -148,9 +148,11 @@ class Watcher:
         delay = self._state_delay
         self.retry_state_at = utcnow() + timedelta(seconds=delay)
         self._state_delay = min(delay * 2, STATE_RETRY_LONGEST)
-        self.log.error("cannot write the state database %s (%s): free disk space or check the file "
-                       "(or the PostgreSQL server); nothing is lost, the mail waits in %s; retrying in %.0f s",
-                       shown(self.daemon.config.state.location), error, self.settings.imap.folders.watch, delay)
+        location = self.daemon.config.state.location
+        fix = "check that the PostgreSQL server runs and can be reached" if is_database_url(location) \
+            else "free disk space or check the file"
+        self.log.error("cannot write the state database %s (%s): %s; nothing is lost, the mail waits in %s; "
+                       "retrying in %.0f s", shown(location), error, fix, self.settings.imap.folders.watch, delay)
         self.daemon.notifier.status(f"cannot write the state database: {error}")
 
     async def _read_mail(self) -> None:
@@ -254,10 +256,13 @@ class Watcher:
         if self.retry_state_at is not None:
             candidates = [self.retry_state_at]  # nothing can be done before
         else:
-            candidates = [now + self.settings.imap.poll_interval]
-        for moment in (self.store.next_due_at(), self._retry_imap_at):
-            if moment is not None:
-                candidates.append(moment)
+            candidates = [now + self.settings.imap.poll_interval, self._retry_imap_at]
+            try:
+                candidates.append(self.store.next_due_at())
+            except UNAVAILABLE as error:  # gone since the turn began: wait for it as for a full disk
+                self._state_unwritable(error)
+                candidates = [self.retry_state_at]
+        candidates = [moment for moment in candidates if moment is not None]
         seconds = max(0.0, (min(candidates) - now).total_seconds())
         if self.daemon.notifier.max_wait is not None:
             seconds = min(seconds, self.daemon.notifier.max_wait)

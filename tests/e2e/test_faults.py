@@ -19,7 +19,7 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbroker import testing as mt
 
-from .harness import REFERRER, brokers  # noqa: F401 - fixture
+from .harness import REFERRER, brokers, postgres  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -330,6 +330,44 @@ def test_a_recipient_deferred_among_several_still_gets_the_message(brokers):  # 
     for user in ("alice", mt.TEMPFAIL, "referrer"):
         assert max(message_ids(user).values()) == 1, user
     assert broker.stop() == 0
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+@pytest.mark.stores("postgresql")
+def test_the_database_stopped_then_back(brokers):  # noqa: F811
+    """PostgreSQL goes away under the running daemon while requests keep coming: the
+    broker says so, does not spin, loses nothing (the mail waits in the INBOX, the
+    outbox in the database), and handles everything, once, when the database is back."""
+    broker = brokers(extra_config=LIMITS).start()
+    mt.submit(request(1))
+    with mt.Mailbox(pair(1)[0]) as box:
+        box.wait_for(is_consent_request)
+    broker.settled()
+    postgres("stop")
+    try:
+        cpu = broker.cpu_seconds()
+        for k in range(2, 5):
+            mt.submit(request(k))
+        broker.wait_for_log("cannot write the state database")
+        time.sleep(OUTAGE)
+        assert broker.cpu_seconds() - cpu < IDLE_CPU, "busy loop while the database was away"
+    finally:
+        postgres("start")
+    back = time.monotonic()
+    for k in range(1, 5):
+        for user in pair(k):
+            with mt.Mailbox(user) as box:
+                box.wait_for(is_consent_request, timeout=30)
+    assert time.monotonic() - back < 3 * RESUME
+    broker.wait_for_log("the state database is writable again")
+    broker.settled()
+    for k in range(1, 5):
+        for user in pair(k):
+            assert_sent_once(broker, message_ids(user), user)
+    assert broker.stop() == 0
+    assert "Traceback" not in broker.log_text()
 
 
 # --- the disk ------------------------------------------------------------------------------
