@@ -123,7 +123,9 @@ def build(path: Path, size: int) -> None:
 
 
 def _flush(db, referrals, parties, timeline, outbox) -> None:
-    db.executemany("INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", referrals)
+    db.executemany("""INSERT INTO referrals (ref, state, referrer_name, referrer_address, context, subject, lang,
+                      created_at, reminded_at, closed_at, request_message_id, forwarded_text, referrer_token,
+                      referrer_token_key, due_at, purged_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", referrals)
     db.executemany("INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", parties)
     db.executemany("INSERT INTO timeline (ref, at, what) VALUES (?,?,?)", timeline)
     db.executemany("""INSERT INTO outbox (ref, template, message_id, reply_token, envelope_from, recipients, raw,

@@ -20,8 +20,9 @@ import secrets
 import os
 import socket
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -237,6 +238,21 @@ def shown(location: str | Path) -> str:
     return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
 
 
+_WRITERS: dict[Path, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writers_of(path: Path) -> threading.Lock:
+    """One lock per SQLite file for the transactions of this process's threads (a
+    mailbox's loop and its sending thread each have a connection). SQLite makes a
+    transaction that finds the file locked sleep and try again, a few milliseconds
+    at a time, so two threads taking turns would spend much of their time asleep; on
+    this lock the next one starts the moment the other commits. (Other processes, the
+    administration commands, still wait in SQLite's way.)"""
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(path.resolve(), threading.Lock())
+
+
 def _this_process() -> str:
     """A PostgreSQL sender's name in its claims: unique to this process, so brokers
     sharing the database never take one another's claims for their own."""
@@ -258,6 +274,7 @@ class Store:
         self.sender = sender or (_this_process() if isinstance(connection, _Postgres) else SQLITE_SENDER)
         self._beat: tuple[datetime | None, bool, str | None] | None = None  # see heartbeat()
         self.migrated_from: int | None = None  # the schema version found when opening (see _migrate)
+        self._writers: AbstractContextManager = nullcontext()  # see _writers_of
 
     @classmethod
     def open(cls, location: str | Path, sender: str | None = None, mailbox: str = "") -> Store:
@@ -279,6 +296,7 @@ class Store:
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
         store = cls(db, sender=sender, mailbox=mailbox)
+        store._writers = _writers_of(path)
         # Statement by statement, as each IF NOT EXISTS takes the write lock only if it
         # creates; an upgrade takes it for all its steps (see _upgrade).
         store._migrate(SQLITE_TYPES, upgrading=store.transaction)
@@ -374,13 +392,14 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self._db.execute(self._begin)
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._writers:
+            self._db.execute(self._begin)
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # --- referrals ---------------------------------------------------------------------
 

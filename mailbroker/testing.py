@@ -33,11 +33,13 @@ import smtplib
 from ssl import SSLContext
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import quote
 
 from imapclient import IMAPClient
 
@@ -122,6 +124,45 @@ REFERRER = f"referrer@{DOMAIN}"
 def installed() -> bool:
     """Whether Postfix and Dovecot are installed (else: ``scripts/mailsystem install``)."""
     return all(os.access(p, os.X_OK) for p in _REQUIRED_PROGRAMS)
+
+
+#: scripts/postgres: a private PostgreSQL cluster on 127.0.0.1:15432, for the tests of
+#: the PostgreSQL store.
+POSTGRES_SCRIPT = Path(
+    os.environ.get("POSTGRES_SCRIPT", Path(__file__).resolve().parent.parent / "scripts" / "postgres")
+)
+
+
+def postgres(command: str, timeout: float = 120.0) -> str:
+    """Run ``scripts/postgres COMMAND`` (start, stop, url…) and return what it printed
+    on standard output; MailSystemError, with all it said, when it fails."""
+    proc = subprocess.run([str(POSTGRES_SCRIPT), command], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise MailSystemError(f"scripts/postgres {command} failed (exit {proc.returncode}): "
+                              f"{(proc.stdout + proc.stderr).strip()}\n"
+                              "(PostgreSQL missing? run `scripts/postgres install` as root)")
+    return proc.stdout.strip()
+
+
+@contextlib.contextmanager
+def fresh_schema(database_url: str, prefix: str = "test") -> Iterator[str]:
+    """A URL whose connections see only a new, empty schema of the database (libpq's
+    ``options``), dropped afterwards with everything in it: each test starts from
+    nothing, and tests never see each other's rows."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{database_url}?options={quote(f'-csearch_path={name}')}"
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            # A broker killed a moment ago may hold a lock until its server process
+            # notices: wait a little for it, never forever.
+            admin.execute("SET lock_timeout = '20s'")
+            admin.execute(f"DROP SCHEMA {name} CASCADE")
 
 
 def mailsystem(command: str, *args: str, timeout: float = 120.0) -> str:

@@ -16,7 +16,7 @@ import pytest
 
 from mailbroker import testing
 
-from .harness import STORES, brokers, postgres  # noqa: F401 - brokers: a fixture for every module here
+from .harness import STORES, brokers  # noqa: F401 - brokers: a fixture for every module here
 
 
 def pytest_configure(config):
@@ -39,13 +39,6 @@ def pytest_generate_tests(metafunc):
 def store(request) -> str:
     """The state store of this test's brokers: "sqlite" or "postgresql"."""
     return getattr(request, "param", "sqlite")
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """The test database's URL, once the cluster runs; fails (never skips) without it."""
-    postgres("start")
-    return postgres("url")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,10 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -215,41 +212,6 @@ def postgres_query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
             return [(0,)]
 
 
-# --- PostgreSQL: the private cluster of scripts/postgres, a schema per broker ---------------
-
-POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres"
-
-
-def postgres(command: str) -> str:
-    """Output of `scripts/postgres COMMAND`; fails the test (never skips) when it fails."""
-    proc = subprocess.run([str(POSTGRES_SCRIPT), command], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=120)
-    if proc.returncode != 0:
-        pytest.fail(f"scripts/postgres {command} failed (exit {proc.returncode}): "
-                    f"{(proc.stdout + proc.stderr).strip()}\n"
-                    "(PostgreSQL missing? run `scripts/postgres install` as root)", pytrace=False)
-    return proc.stdout.strip()
-
-
-@contextlib.contextmanager
-def fresh_schema(database_url: str) -> Iterator[str]:
-    """A URL whose connections see only a new, empty schema (libpq's `options`, quoted as
-    tests/unit/conftest.py does), dropped afterwards with everything in it."""
-    import psycopg
-
-    name = f"e2e_{uuid.uuid4().hex}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {name}")
-    try:
-        yield f"{database_url}?options={quote(f'-csearch_path={name}')}"
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            # A broker killed a moment ago may still hold a lock until its server process
-            # notices: wait a little for it, never forever.
-            admin.execute("SET lock_timeout = '20s'")
-            admin.execute(f"DROP SCHEMA {name} CASCADE")
-
-
 @pytest.fixture
 def brokers(tmp_path, store, request):
     """Make Broker objects (`brokers(**settings)`) on the test's store (see conftest.py),
@@ -262,7 +224,7 @@ def brokers(tmp_path, store, request):
 
         def make(directory: Path | None = None, **settings) -> Broker:
             if database_url and "state_url" not in settings:
-                settings["state_url"] = schemas.enter_context(fresh_schema(database_url))
+                settings["state_url"] = schemas.enter_context(mt.fresh_schema(database_url, prefix="e2e"))
             broker = Broker(directory or tmp_path / f"broker{len(made) + 1}", **settings)
             made.append(broker)
             return broker

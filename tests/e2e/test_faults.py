@@ -19,7 +19,7 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbroker import testing as mt
 
-from .harness import REFERRER, brokers, postgres  # noqa: F401 - fixture
+from .harness import REFERRER, brokers  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -345,7 +345,7 @@ def test_the_database_stopped_then_back(brokers):  # noqa: F811
     with mt.Mailbox(pair(1)[0]) as box:
         box.wait_for(is_consent_request)
     broker.settled()
-    postgres("stop")
+    mt.postgres("stop")
     try:
         cpu = broker.cpu_seconds()
         for k in range(2, 5):
@@ -354,7 +354,7 @@ def test_the_database_stopped_then_back(brokers):  # noqa: F811
         time.sleep(OUTAGE)
         assert broker.cpu_seconds() - cpu < IDLE_CPU, "busy loop while the database was away"
     finally:
-        postgres("start")
+        mt.postgres("start")
     back = time.monotonic()
     for k in range(1, 5):
         for user in pair(k):
