@@ -184,6 +184,7 @@ class Watcher:
                 move = self._file(message)
                 if move is not None:
                     moves.append(move)
+                await asyncio.sleep(0)  # handling is synchronous: let signals and the rest in between
         finally:
             outcomes = await asyncio.gather(*moves, return_exceptions=True)
         for outcome in outcomes:
