@@ -136,10 +136,9 @@ class Engine:
         """A message found again: after a crash between commit and MOVE, a MOVE that
         failed, or in the same instant as another broker sharing the database, which
         handled it and moves it."""
-        at = self.store.handled_at(digest)
-        elsewhere = (digest not in self._handled_here and at is not None and at > self._since
-                     and self.clock() - at < LEFT_BEHIND_AFTER)
-        return Fate(self.store.seen(digest), "already handled", kind="duplicate", handled_elsewhere=elsewhere)
+        folder, at = self.store.seen_at(digest)
+        elsewhere = digest not in self._handled_here and at > self._since and self.clock() - at < LEFT_BEHIND_AFTER
+        return Fate(folder, "already handled", kind="duplicate", handled_elsewhere=elsewhere)
 
     def _remember_handled(self, digest: str) -> None:
         self._handled_here[digest] = None

@@ -567,9 +567,10 @@ class Store:
         row = self._db.execute("SELECT fate FROM seen WHERE digest = ?", (digest,)).fetchone()
         return row["fate"] if row else None
 
-    def handled_at(self, digest: str) -> datetime | None:
-        row = self._db.execute("SELECT at FROM seen WHERE digest = ?", (digest,)).fetchone()
-        return _time(row["at"]) if row else None
+    def seen_at(self, digest: str) -> tuple[str, datetime] | None:
+        """A handled message's fate and when it was handled."""
+        row = self._db.execute("SELECT fate, at FROM seen WHERE digest = ?", (digest,)).fetchone()
+        return (row["fate"], _time(row["at"])) if row else None
 
     def count_attempt(self, digest: str) -> int:
         """Record, in its own transaction, that handling `digest` starts; return how many

@@ -115,8 +115,7 @@ class Watcher:
                     await self._work()
                 except UNAVAILABLE as error:
                     self._state_unwritable(error)
-            self.last_turn = time.monotonic()
-            self.daemon.turned(self)
+            self._turned()
             await self._wait(self._seconds_until_next_timer())
 
     async def close(self) -> None:
@@ -128,6 +127,11 @@ class Watcher:
 
     def interrupt(self) -> None:
         self.mailbox.interrupt()
+
+    def _turned(self) -> None:
+        """The loop made progress: for the health check, the heartbeat and the watchdog."""
+        self.last_turn = time.monotonic()
+        self.daemon.turned(self)
 
     async def _imap(self, call, *args):
         return await asyncio.get_running_loop().run_in_executor(self._imap_thread, call, *args)
@@ -210,8 +214,7 @@ class Watcher:
         self.log.info("message uid %s -> %s: %s", message.uid, folder, fate.reason,
                       extra={"event": "message", "uid": message.uid, "folder": folder, "kind": fate.kind,
                              "ref": fate.ref, "message_id": fate.message_id})
-        self.last_turn = time.monotonic()
-        self.daemon.turned(self)
+        self._turned()
         return move
 
     async def _reconnect(self) -> bool:
