@@ -55,6 +55,8 @@ class Result:
     total: int = 0
     correct: int = 0
     false_yes: int = 0
+    yeses: int = 0  # replies whose label is yes
+    yeses_read: int = 0  # of those, read as yes: the recall of yes
     false_positives: int = 0  # automatic: ordinary mail taken for automatic
     checked_negatives: int = 0  # automatic: how many ordinary messages were checked
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (file, expected, got)
@@ -106,8 +108,11 @@ def consent_replies(labelled: Path = LABELLED, folder: str = "replies", name: st
     for row in _labels(folder / "labels.tsv"):
         reply = replies.read_reply(_read(folder / row["file"]))
         expected, got = row["answer"], str(reply.answer)
-        ok = got == expected
-        if ok and expected == "yes" and not note_matches(row["note"], reply.note):
+        ok = got == expected or got in (row.get("also_ok") or "").split(",")
+        if expected == "yes":
+            result.yeses += 1
+            result.yeses_read += reply.answer is Answer.YES
+        if ok and got == expected == "yes" and "note" in row and not note_matches(row["note"], reply.note):
             ok = False
             got = f"yes, note {reply.note!r}"
             expected = f"yes, note {row['note']!r}"
@@ -343,10 +348,13 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
 
 
 def report(results: list[Result], verbose: bool = False) -> str:
-    lines = [f"{'set':<20} {'N':>5} {'correct':>8} {'accuracy':>9} {'false yes':>10} {'false pos':>10}"]
+    lines = [f"{'set':<20} {'N':>5} {'correct':>8} {'accuracy':>9} {'false yes':>10} {'yes recall':>11} "
+             f"{'false pos':>10}"]
     for r in results:
         fp = f"{r.false_positives}/{r.checked_negatives}" if r.checked_negatives else "-"
-        lines.append(f"{r.name:<20} {r.total:>5} {r.correct:>8} {r.accuracy:>8.1f}% {r.false_yes:>10} {fp:>10}")
+        recall = f"{100.0 * r.yeses_read / r.yeses:.1f}%" if r.yeses else "-"
+        lines.append(f"{r.name:<20} {r.total:>5} {r.correct:>8} {r.accuracy:>8.1f}% {r.false_yes:>10} {recall:>11} "
+                     f"{fp:>10}")
     if verbose:
         for r in results:
             if r.failures:
