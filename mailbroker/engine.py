@@ -22,8 +22,8 @@ from email.message import EmailMessage
 from . import authentication, automatic, bounces, commands, intake, mailtext, replies
 from .compose import BUILT_IN, Identity, composed, new_message_id
 from .context import says_why
-from .model import (Answer, Answered, Cancelled, ContextGiven, Event, IntakeError, Person, Referral,
-                    ReferralRequest, Role, Started, State, Tick, Undeliverable)
+from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, ReferralRequest,
+                    ReferrerReplied, Role, Started, State, Tick, Undeliverable, mailbox_key)
 from .store import UNAVAILABLE, AlreadyHandled, Store
 from .wording import Wording
 from .workflow import (Decision, Policy, Usage, consent_requests_again, decide, decline_for_referrer, next_due,
@@ -307,21 +307,29 @@ class Engine:
         if who == REFERRER and commands.asks_to_cancel(reply.fresh_text):
             event = Cancelled()
         elif who == REFERRER:
-            event = ContextGiven(reply.fresh_text, message_id)
+            event = ReferrerReplied(reply.fresh_text, message_id, reply.answer, self._needs_context(referral))
         else:
             note = reply.note if reply.answer is Answer.YES else reply.fresh_text
             event = Answered(who, reply.answer, note, message_id, lang=intake.written_language(reply.fresh_text))
-        decision = decide(referral, event, self.clock(), self.policy)
+        decision = decide(referral, event, self.clock(), self.policy, suppressed=self._suppressed_parties(referral))
         what = ("asked to cancel" if isinstance(event, Cancelled) else "wrote back") if who == REFERRER \
             else f"answered {reply.answer}"
-        if not referral.state.is_open and decision.referral == referral:
-            if decision.suppress:  # "stop" after the end: it counts, but is confirmed only once
-                if self.store.suppressed(list(decision.suppress)):
-                    decision = replace(decision, outgoing=())
-                return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
-            # A token after the end counts for nothing; a human may want to read it.
-            return None, Fate(QUARANTINE, f"{who} {what} after {ref} was {referral.state}: not counted", ref)
+        if not referral.state.is_open:
+            if decision.suppress and self.store.suppressed(list(decision.suppress)):
+                decision = replace(decision, outgoing=())  # "stop" after the end: confirmed only once
+            if decision.referral == referral and not decision.suppress:
+                # Nothing in it counts (no answer, or the referrer writing after the end): a human may
+                # want to read it.
+                return None, Fate(QUARANTINE, f"{who} {what} after {ref} was {referral.state}: {decision.reason}", ref)
         return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
+
+    def _suppressed_parties(self, referral: Referral) -> frozenset[str]:
+        found = self.store.suppressed([p.person.address for p in referral.parties])
+        return frozenset(mailbox_key(address) for address in found)
+
+    def _needs_context(self, referral: Referral) -> bool:
+        names = [referral.requester.person.name, referral.target.person.name]
+        return self.policy.require_context and not says_why(referral.context, names)
 
     def _request(self, msg: EmailMessage, referrer: Person) -> tuple[Decision | None, Fate]:
         request = intake.read_request(msg, self.identity.address)
@@ -370,7 +378,8 @@ class Engine:
         return Started(request, ref, new_token(), new_token(), requester_lang, target_lang, lang,
                        new_message_id(self.identity), new_message_id(self.identity),
                        referrer_token=new_token(),
-                       needs_context=self.policy.require_context and not says_why(request.context, names))
+                       needs_context=self.policy.require_context and not says_why(request.context, names),
+                       introduced_before=self.store.introduced(request.requester.address, request.target.address))
 
     # --- time and operators ------------------------------------------------------------
 
@@ -458,6 +467,9 @@ class Engine:
         ref = referral.ref if referral else ""
         if referral is not None:
             self.store.save(referral, next_due(referral, self.policy))
+            if any(out.template == "introduction" for out in decision.outgoing):
+                self.store.record_introduction(referral.requester.person.address, referral.target.person.address,
+                                               referral.ref, now)
         for address in decision.suppress:
             self.store.suppress(address, f"asked to stop ({ref})", now)
         if decision.reason and ref:

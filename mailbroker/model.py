@@ -29,6 +29,9 @@ class Role(StrEnum):
 
 class State(StrEnum):
     AWAITING_CONTEXT = "awaiting_context"  # the referrer was asked why; nobody else contacted yet
+    # The two were introduced before: the referrer was asked whether to do it again; nobody
+    # else contacted yet.
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
     PENDING = "pending"  # consent requests out, waiting for answers
     INTRODUCED = "introduced"
     DECLINED = "declined"
@@ -38,7 +41,12 @@ class State(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (State.AWAITING_CONTEXT, State.PENDING)
+        return self in (State.AWAITING_CONTEXT, State.AWAITING_CONFIRMATION, State.PENDING)
+
+    @property
+    def awaits_referrer(self) -> bool:
+        """Only the referrer has heard of the referral so far, and it waits for their word."""
+        return self in (State.AWAITING_CONTEXT, State.AWAITING_CONFIRMATION)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,15 @@ class Person:
 def same_address(a: str, b: str) -> bool:
     """Addresses compare case-insensitively: in practice no provider distinguishes case."""
     return a.strip().casefold() == b.strip().casefold()
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address delivers to, for telling people apart: case and a +tag
+    ignored ("Bob+news@Example.test" is bob@example.test)."""
+    local, at, domain = address.strip().casefold().rpartition("@")
+    if not at:
+        return address.strip().casefold()
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,10 @@ class Referral:
     request_message_id: str = ""
     forwarded_text: str = ""
     referrer_token: str = ""  # lets the referrer's reply (e.g. the missing context) find the referral
+    # When the consent requests last went out (first asked, or asked again on reopening):
+    # only a yes given since counts toward the introduction.
+    opened_at: datetime | None = None
+    reopenings: int = 0  # times a declined referral was reopened by a change of mind
 
     def party(self, role: Role) -> Party:
         return self.requester if role is Role.REQUESTER else self.target
@@ -169,6 +190,7 @@ class Started:
     target_message_id: str  # so that reminders and replies can thread to them
     referrer_token: str = ""
     needs_context: bool = False  # policy: ask the referrer how they know the parties first
+    introduced_before: datetime | None = None  # the broker already introduced these two, then
 
 
 @dataclass(frozen=True)
@@ -183,11 +205,16 @@ class Answered:
 
 
 @dataclass(frozen=True)
-class ContextGiven:
-    """The referrer answered the question how they know the parties and why they should meet."""
+class ReferrerReplied:
+    """The referrer wrote back to a question of the broker's: how they know the parties
+    (the whole `text` is the context), or whether to introduce two people again (their
+    `answer`, read like a party's). `needs_context` is what the policy says of the
+    referral's context as it stands, for when the answer lets it go ahead."""
 
     text: str
     message_id: str = ""
+    answer: Answer = Answer.UNCLEAR
+    needs_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,7 +235,7 @@ class Undeliverable:
     detail: str  # what the server said
 
 
-Event = Started | Answered | ContextGiven | Tick | Cancelled | Undeliverable
+Event = Started | Answered | ReferrerReplied | Tick | Cancelled | Undeliverable
 
 
 # --- Outgoing mail, before composition ---------------------------------------------------
@@ -238,3 +265,6 @@ class Outgoing:
     ignores_suppression: bool = False
     # Carries a List-Unsubscribe header (RFC 2369) whose mailto answers "stop".
     unsubscribe: bool = False
+    # Goes to all its recipients or to none: it names each of them to the others (the
+    # introduction), so it is never sent with one of them left out.
+    whole: bool = False

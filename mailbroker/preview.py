@@ -53,10 +53,11 @@ def samples(lang: str = "en") -> dict[str, Outgoing]:
     keep(decide(referral, Cancelled(), later(1), POLICY))
     keep(decide(referral, Undeliverable(Role.TARGET, "550 5.1.1 user unknown"), later(1), POLICY))
     keep(decide(referral, Answered(Role.TARGET, Answer.STOP, "", "<stop@example.com>"), later(1), POLICY))
-    declined = keep(decide(referral, Answered(Role.TARGET, Answer.NO, "", "<no@example.com>"), later(1), POLICY))
-    keep(decide(declined, Answered(Role.TARGET, Answer.YES, "", "<yes@example.com>"), later(2), POLICY))
     yes = keep(decide(referral, Answered(Role.REQUESTER, Answer.YES, "I lead hiring for the payments team.",
                                          "<yes1@example.com>"), later(1), POLICY))
+    declined = keep(decide(yes, Answered(Role.TARGET, Answer.NO, "", "<no@example.com>"), later(1), POLICY))
+    keep(decide(declined, Answered(Role.TARGET, Answer.YES, "", "<yes@example.com>"), later(2), POLICY))
+    keep(decide(None, replace(start, ref="A8R2QT", introduced_before=later(-60)), NOW, POLICY))
     keep(decide(yes, Answered(Role.TARGET, Answer.YES, "Happy to, Tuesdays are best.", "<yes2@example.com>"),
                 later(2), POLICY))
     refusal = refuse_request(REFERRER, IntakeError("no_target", "", lang), subject=REQUEST.subject,

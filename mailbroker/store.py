@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .model import Answer, Party, Person, Referral, Role, State
+from .model import Answer, Party, Person, Referral, Role, State, mailbox_key
 
 # {serial_key}, {blob} and {time} are spelt per database (see SQLITE_TYPES, _Postgres.TYPES).
 # Times are ISO 8601 text in UTC, compared and sorted as text: byte by byte.
@@ -134,6 +134,16 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 
+-- Every introduction made, by a keyed pseudonym of the pair (Store.pair_key): kept
+-- through `purge`, so that a second request for two people already introduced is noticed
+-- long after their names and addresses are gone.
+CREATE TABLE IF NOT EXISTS introductions (
+    pair TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    at {time} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS introductions_pair ON introductions(pair, at);
+
 CREATE TABLE IF NOT EXISTS timeline (
     id {serial_key},
     ref TEXT NOT NULL,
@@ -145,17 +155,21 @@ CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
 SQLITE_TYPES = {"serial_key": "INTEGER PRIMARY KEY", "blob": "BLOB", "time": "TEXT"}
 
 # The schema this code writes, kept in meta as 'schema_version' (see `mailbroker migrate`).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The columns each version added to tables of the version before (table, column, type),
 # which SCHEMA's CREATE TABLE IF NOT EXISTS cannot add to an existing table.
 # Version 2: the outbox's sending claims (Store.claim). Version 3: the mailbox each
 # referral and each outgoing message belongs to (see Store.mailbox); and the table
 # deliveries, which SCHEMA creates (a cap counted from it starts from zero the day of
-# the upgrade).
+# the upgrade). Version 4: when each referral last opened and how often it reopened
+# (Referral.opened_at, reopenings); and the table introductions, which SCHEMA creates
+# (introductions made before the upgrade are recorded by `_upgrade` from the referrals
+# still holding their addresses).
 UPGRADES = {
     2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
     3: [("referrals", "mailbox", "TEXT NOT NULL DEFAULT ''"), ("outbox", "mailbox", "TEXT NOT NULL DEFAULT ''")],
+    4: [("referrals", "opened_at", "{time}"), ("referrals", "reopenings", "INTEGER NOT NULL DEFAULT 0")],
 }
 
 # How long a claimed outbox message stays reserved for the broker that claimed it: far
@@ -340,7 +354,22 @@ class Store:
             for table, column, kind in UPGRADES.get(version, []):
                 if not self._has_column(table, column):
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind.format(**types)}")
+        if found < 4:
+            self._record_past_introductions()
         self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _record_past_introductions(self) -> None:
+        """The introductions made before version 4, from the referrals whose addresses
+        are still there (a purged referral's are pseudonyms: its pair is unknown)."""
+        rows = self._db.execute(
+            """SELECT r.ref, r.closed_at, q.address AS requester, t.address AS target FROM referrals r
+               JOIN parties q ON q.ref = r.ref AND q.role = 'requester'
+               JOIN parties t ON t.ref = r.ref AND t.role = 'target'
+               WHERE r.state = 'introduced' AND r.purged_at IS NULL""").fetchall()
+        for row in rows:
+            if not self._db.execute("SELECT 1 FROM introductions WHERE ref = ?", (row["ref"],)).fetchone():
+                self._db.execute("INSERT INTO introductions VALUES (?,?,?)",
+                                 (self.pair_key(row["requester"], row["target"]), row["ref"], row["closed_at"]))
 
     def schema_version(self) -> int | None:
         """The schema version recorded in the database; None before the first `migrate`."""
@@ -406,13 +435,15 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)
+            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)
                ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
                created_at=excluded.created_at, reminded_at=excluded.reminded_at,
-               closed_at=excluded.closed_at, due_at=excluded.due_at""",
+               closed_at=excluded.closed_at, due_at=excluded.due_at, opened_at=excluded.opened_at,
+               reopenings=excluded.reopenings""",
             (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
              _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
-             r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at), self.mailbox),
+             r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at), self.mailbox,
+             _iso(r.opened_at), r.reopenings),
         )
         for p in r.parties:
             self._db.execute(
@@ -450,6 +481,9 @@ class Store:
             request_message_id=row["request_message_id"],
             forwarded_text=row["forwarded_text"],
             referrer_token=row["referrer_token"],
+            # A referral of schema version 3 or older opened when its clock last started.
+            opened_at=_time(row["opened_at"]) or (_time(row["created_at"]) if row["state"] != "awaiting_context" else None),
+            reopenings=row["reopenings"],
         )
 
     def ref_exists(self, ref: str) -> bool:
@@ -675,13 +709,31 @@ class Store:
         """A stable stand-in for an address once its referral is purged: keyed, so nobody
         without the state file can tell whose it is, yet the same person keeps the same
         pseudonym (hmac of the address under a key made at installation)."""
+        return "anon-" + self._keyed(address.strip().lower())[:20]
+
+    def pair_key(self, a: str, b: str) -> str:
+        """The pseudonym of two people together, whichever is named first, each known by
+        their mailbox (case and +tag aside)."""
+        return self._keyed("\n".join(sorted((mailbox_key(a), mailbox_key(b)))))
+
+    def _keyed(self, text: str) -> str:
+        """hmac-sha256 of `text` under the installation's key, made on first use."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('pseudonym_key', ?) ON CONFLICT DO NOTHING",
                              (secrets.token_hex(32),))
             row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
-        digest = hmac.new(bytes.fromhex(row["value"]), address.strip().lower().encode(), hashlib.sha256)
-        return "anon-" + digest.hexdigest()[:20]
+        return hmac.new(bytes.fromhex(row["value"]), text.encode(), hashlib.sha256).hexdigest()
+
+    # --- introductions made --------------------------------------------------------
+
+    def record_introduction(self, a: str, b: str, ref: str, now: datetime) -> None:
+        self._db.execute("INSERT INTO introductions VALUES (?,?,?)", (self.pair_key(a, b), ref, _iso(now)))
+
+    def introduced(self, a: str, b: str) -> datetime | None:
+        """When the broker last introduced these two people, if it ever did."""
+        row = self._db.execute("SELECT MAX(at) FROM introductions WHERE pair = ?", (self.pair_key(a, b),)).fetchone()
+        return _time(row[0]) if row else None
 
     def purge(self, closed_before: datetime, now: datetime) -> list[str]:
         """Reduce every referral closed before `closed_before` to its consent record: who

@@ -20,7 +20,6 @@ from .model import (
     Answer,
     Answered,
     Cancelled,
-    ContextGiven,
     Event,
     IntakeError,
     Outgoing,
@@ -28,11 +27,13 @@ from .model import (
     Person,
     Referral,
     ReferralRequest,
+    ReferrerReplied,
     Role,
     Started,
     State,
     Tick,
     Undeliverable,
+    mailbox_key,
 )
 
 
@@ -63,6 +64,13 @@ class Policy:
     language: str = "en"
     # Asking again after an unclear answer is polite once; more would be nagging.
     max_clarifications: int = 1
+    # The referrer sees a party's unclear replies, up to this many per party: a person who
+    # keeps writing must not turn the broker into a relay.
+    max_unclear_forwards: int = 3
+    # A declined referral reopens when the one who said no says yes after all, this many
+    # times at most: the other party is asked again at most twice, however often a
+    # person flips.
+    max_reopenings: int = 2
     # The referrer's note must say how they know the parties or why they should meet.
     require_context: bool = True
     limits: Limits = Limits()
@@ -76,27 +84,26 @@ class Decision:
     reason: str = ""
 
 
-def decide(referral: Referral | None, event: Event, now: datetime, policy: Policy) -> Decision:
-    """The single entry point of the core: what happens to `referral` after `event`."""
+def decide(referral: Referral | None, event: Event, now: datetime, policy: Policy, *,
+           suppressed: frozenset[str] = frozenset()) -> Decision:
+    """The single entry point of the core: what happens to `referral` after `event`.
+
+    `suppressed` holds the mailbox keys (`model.mailbox_key`) of the parties on the
+    suppression list: the shell looks them up; nobody on it is introduced."""
     if isinstance(event, Started):
         return _start(event, now)
     if referral is None:
         raise ValueError(f"{type(event).__name__} needs an existing referral")
-    if _reconsiders(referral, event, now, policy):
-        return _reopen(referral, event, now)
-    if not referral.state.is_open and isinstance(event, Answered) and event.answer is Answer.STOP:
-        return _stop_after_the_end(referral, event)
     if not referral.state.is_open:
+        if isinstance(event, Answered):
+            return _after_the_end(referral, event, now, policy, suppressed)
         return Decision(referral, reason=f"ignored {type(event).__name__}: referral is {referral.state}")
-    waiting_for_context = referral.state is State.AWAITING_CONTEXT
-    if isinstance(event, ContextGiven):
-        if waiting_for_context:
-            return _context_given(referral, event, now)
-        return Decision(referral, reason="ignored a message from the referrer: context already given")
+    if isinstance(event, ReferrerReplied):
+        return _referrer_replied(referral, event, now)
     if isinstance(event, Answered):
-        if waiting_for_context:
+        if referral.state.awaits_referrer:
             return Decision(referral, reason="ignored an answer: consent not asked yet")
-        return _answer(referral, event, now, policy)
+        return _answer(referral, event, now, policy, suppressed)
     if isinstance(event, Tick):
         return _tick(referral, now, policy)
     if isinstance(event, Cancelled):
@@ -104,6 +111,13 @@ def decide(referral: Referral | None, event: Event, now: datetime, policy: Polic
     if isinstance(event, Undeliverable):
         return _undeliverable(referral, event, now)
     raise TypeError(f"unknown event {event!r}")
+
+
+def consents(referral: Referral, party: Party) -> bool:
+    """Invariant 1, for one party: their latest word is a yes given since the referral
+    last (re)opened. A yes from before a close is void."""
+    opened = referral.opened_at or referral.created_at
+    return party.answer is Answer.YES and party.answered_at is not None and party.answered_at >= opened
 
 
 def next_due(referral: Referral, policy: Policy) -> datetime | None:
@@ -120,12 +134,14 @@ def without_suppressed(out: Outgoing, suppressed: frozenset[str]) -> Outgoing | 
     """Invariant 4: nobody on the suppression list is written to, except to confirm the
     stop itself. Returns the message with those recipients removed, or None if none is left.
     The shell also passes the addresses over their daily cap of messages: a safety net
-    against any loop."""
+    against any loop. A message that names its recipients to each other (`whole`) goes
+    to all or to none: an introduction never names someone who asked never to be
+    contacted."""
     if out.ignores_suppression:
         return out
     keep = lambda people: tuple(p for p in people if p.address.casefold() not in suppressed)  # noqa: E731
     to, cc = keep(out.to), keep(out.cc)
-    if not to:
+    if not to or (out.whole and (len(to), len(cc)) != (len(out.to), len(out.cc))):
         return None
     return replace(out, to=to, cc=cc)
 
@@ -225,14 +241,25 @@ def _start(event: Started, now: datetime) -> Decision:
         forwarded_text=request.forwarded_text,
         referrer_token=event.referrer_token,
     )
+    if event.introduced_before is not None:
+        referral = replace(referral, state=State.AWAITING_CONFIRMATION)
+        ask = _to_referrer(referral, "already_introduced", reply_token=referral.referrer_token,
+                           facts={"introduced_on": event.introduced_before.date().isoformat()})
+        return Decision(referral, (ask,), reason="already introduced on "
+                        f"{event.introduced_before.date().isoformat()}: asking the referrer whether to do it again")
     if event.needs_context:
-        referral = replace(referral, state=State.AWAITING_CONTEXT)
-        ask = _to_referrer(referral, "context_needed", reply_token=referral.referrer_token)
-        return Decision(referral, (ask,), reason="waiting for the referrer to say how they know them")
-    return _ask_both(referral, "referral started: consent requested from both parties")
+        return _ask_context(referral)
+    return _ask_both(referral, now, "referral started: consent requested from both parties")
 
 
-def _ask_both(referral: Referral, reason: str) -> Decision:
+def _ask_context(referral: Referral) -> Decision:
+    referral = replace(referral, state=State.AWAITING_CONTEXT)
+    ask = _to_referrer(referral, "context_needed", reply_token=referral.referrer_token)
+    return Decision(referral, (ask,), reason="waiting for the referrer to say how they know them")
+
+
+def _ask_both(referral: Referral, now: datetime, reason: str) -> Decision:
+    referral = replace(referral, state=State.PENDING, opened_at=now)
     outgoing = (
         _consent_request(referral, Role.REQUESTER),
         _consent_request(referral, Role.TARGET),
@@ -241,35 +268,83 @@ def _ask_both(referral: Referral, reason: str) -> Decision:
     return Decision(referral, outgoing, reason=reason)
 
 
-def _context_given(referral: Referral, event: ContextGiven, now: datetime) -> Decision:
+def _referrer_replied(referral: Referral, event: ReferrerReplied, now: datetime) -> Decision:
+    if referral.state is State.AWAITING_CONTEXT:
+        return _context_given(referral, event, now)
+    if referral.state is State.AWAITING_CONFIRMATION:
+        return _confirmation(referral, event, now)
+    return Decision(referral, reason="ignored a message from the referrer: nothing was asked of them")
+
+
+def _context_given(referral: Referral, event: ReferrerReplied, now: datetime) -> Decision:
     """The referrer's answer becomes the context; the clock of reminders starts now."""
     if not event.text.strip():
         return Decision(referral, reason="the referrer's reply said nothing: still waiting for the context")
     context = f"{referral.context}\n\n{event.text}".strip() if referral.context else event.text.strip()
-    referral = replace(referral, context=context, state=State.PENDING, created_at=now)
-    return _ask_both(referral, "context given: consent requested from both parties")
+    referral = replace(referral, context=context, created_at=now)
+    return _ask_both(referral, now, "context given: consent requested from both parties")
 
 
-def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy) -> Decision:
+def _confirmation(referral: Referral, event: ReferrerReplied, now: datetime) -> Decision:
+    """The referrer, told the two were introduced before, says whether to do it again:
+    only a clear yes goes ahead; a no calls it off; anything else waits (and lapses)."""
+    if event.answer is Answer.YES:
+        referral = replace(referral, created_at=now)
+        if event.needs_context:
+            return _ask_context(referral)
+        return _ask_both(referral, now, "the referrer confirmed a second introduction: consent requested from both")
+    if event.answer in (Answer.NO, Answer.STOP):
+        return _cancel(referral, now)
+    return Decision(referral, reason="the referrer's reply was no clear yes or no: still waiting for it")
+
+
+def _answer(referral: Referral, event: Answered, now: datetime, policy: Policy, suppressed: frozenset[str]) -> Decision:
     party = _speaking(referral.party(event.role), event)
     referral = referral.with_party(party)
     if event.answer is Answer.UNCLEAR:
         return _unclear(referral, party, event, policy)
-    party = replace(party, answer=event.answer, answered_at=now, answer_message_id=event.message_id,
-                    note=event.note if event.answer is Answer.YES else "")
+    if event.answer is Answer.YES and consents(referral, party):
+        return Decision(referral, reason=f"{party.role} said yes again")
+    party = _recorded(party, event, now)
     referral = referral.with_party(party)
     if event.answer is Answer.YES:
-        return _yes(referral, party, event, now)
+        return _yes(referral, party, event, now, suppressed)
     return _no(referral, party, event, now)
 
 
-def _yes(referral: Referral, party: Party, event: Answered, now: datetime) -> Decision:
+def _recorded(party: Party, event: Answered, now: datetime) -> Party:
+    """The party's latest word about the referral, and the message that carried it."""
+    return replace(party, answer=event.answer, answered_at=now, answer_message_id=event.message_id,
+                   note=event.note if event.answer is Answer.YES else "")
+
+
+def _yes(referral: Referral, party: Party, event: Answered, now: datetime, suppressed: frozenset[str]) -> Decision:
     other = referral.party(party.role.other)
-    if other.answer is Answer.YES:
+    if consents(referral, other):
+        barred = _suppressed_party(referral, suppressed)
+        if barred is not None:
+            return _barred(referral, barred, now)
         referral = replace(referral, state=State.INTRODUCED, closed_at=now)
         return Decision(referral, (_introduction(referral),), reason=f"{party.role} said yes; both agreed: introduced")
     noted = _to_party(referral, party, "yes_noted", in_reply_to=event.message_id)
     return Decision(referral, (noted,), reason=f"{party.role} said yes; waiting for {other.role}")
+
+
+def _suppressed_party(referral: Referral, suppressed: frozenset[str]) -> Party | None:
+    return next((p for p in referral.parties if mailbox_key(p.person.address) in suppressed), None)
+
+
+def _barred(referral: Referral, barred: Party, now: datetime) -> Decision:
+    """Both said yes, but one of them is on the suppression list (a stop given elsewhere,
+    or an operator's): the list wins. Nobody is introduced to a person who asked never
+    to be contacted; the referrer learns who, the other party hears it is not going ahead."""
+    referral = replace(referral, state=State.DECLINED, closed_at=now)
+    other = referral.party(barred.role.other)
+    outgoing = (
+        _to_referrer(referral, "declined", facts={"decliner": _named(barred.person)}),
+        _to_party(referral, other, "closed"),
+    )
+    return Decision(referral, outgoing, reason=f"{barred.role} is on the suppression list: no introduction")
 
 
 def _no(referral: Referral, party: Party, event: Answered, now: datetime) -> Decision:
@@ -289,24 +364,51 @@ def _no(referral: Referral, party: Party, event: Answered, now: datetime) -> Dec
     return Decision(referral, tuple(outgoing), suppress, reason=f"{party.role} {verb}: no introduction")
 
 
-def _stop_after_the_end(referral: Referral, event: Answered) -> Decision:
+def _after_the_end(referral: Referral, event: Answered, now: datetime, policy: Policy,
+                   suppressed: frozenset[str]) -> Decision:
+    """An answer once the referral is over. It is still the party's word: a no or a stop
+    withdraws whatever they said before (recorded, so that a reopening never counts a yes
+    they took back); a yes from the one who declined may reopen the referral. Nothing
+    else is written to anyone: the referral is over, and a person who keeps writing must
+    not make the broker write back each time."""
+    party = referral.party(event.role)
+    if event.answer is Answer.UNCLEAR:
+        return Decision(referral, reason=f"{party.role} wrote after the referral was {referral.state}: no answer in it")
+    if _reconsiders(referral, party, event, now, policy, suppressed):
+        return _reopen(referral, event, now)
+    if event.answer is Answer.STOP:
+        return _stop_after_the_end(referral, party, event, now)
+    recorded = _recorded(_speaking(party, event), event, now)
+    verb = "withdrew their yes" if event.answer is Answer.NO and party.answer is Answer.YES else f"said {event.answer}"
+    return Decision(referral.with_party(recorded),
+                    reason=f"{party.role} {verb} after the referral was {referral.state}: recorded")
+
+
+def _stop_after_the_end(referral: Referral, party: Party, event: Answered, now: datetime) -> Decision:
     """"Stop" always counts, even once the referral is over: the address goes on the
     suppression list, and the person is told so once (not again if they already were)."""
-    party = referral.party(event.role)
+    recorded = referral.with_party(_recorded(party, event, now))
     if party.answer is Answer.STOP:
-        return Decision(referral, (), (party.person.address,), reason=f"{party.role} asked again never to be "
-                                                                       "contacted")
+        return Decision(recorded, (), (party.person.address,),
+                        reason=f"{party.role} asked again never to be contacted")
     confirmed = _to_party(referral, party, "stop_confirmed", in_reply_to=event.message_id, ignores_suppression=True)
-    return Decision(referral, (confirmed,), (party.person.address,),
+    return Decision(recorded, (confirmed,), (party.person.address,),
                     reason=f"{party.role} asked never to be contacted, after the referral was {referral.state}")
 
 
-def _reconsiders(referral: Referral, event, now: datetime, policy: Policy) -> bool:
+def _reconsiders(referral: Referral, party: Party, event: Answered, now: datetime, policy: Policy,
+                 suppressed: frozenset[str]) -> bool:
     """A party who said no may still say yes until the referral would have expired: a
-    person changing their mind is no reason to lose an introduction both want."""
+    person changing their mind is no reason to lose an introduction both want. Not when
+    the other party has since said no themselves, is on the suppression list, or after
+    `max_reopenings` changes of mind."""
+    other = referral.party(party.role.other)
     return (referral.state is State.DECLINED
-            and isinstance(event, Answered) and event.answer is Answer.YES
-            and referral.party(event.role).answer is Answer.NO
+            and event.answer is Answer.YES
+            and party.answer is Answer.NO
+            and other.answer not in (Answer.NO, Answer.STOP)
+            and _suppressed_party(referral, suppressed) is None
+            and referral.reopenings < policy.max_reopenings
             and now < referral.created_at + policy.expire_after)
 
 
@@ -316,18 +418,19 @@ def _speaking(party: Party, event: Answered) -> Party:
 
 
 def _reopen(referral: Referral, event: Answered, now: datetime) -> Decision:
-    party = replace(_speaking(referral.party(event.role), event), answer=Answer.YES, answered_at=now,
-                    note=event.note, answer_message_id=event.message_id)
-    referral = replace(referral.with_party(party), state=State.PENDING, closed_at=None)
+    """The referral is open again from now. The other party's yes, if they gave one, was
+    given before the close and is void: they are asked again, plainly, and the
+    introduction waits for their new yes."""
+    party = _recorded(_speaking(referral.party(event.role), event), event, now)
     other = referral.party(event.role.other)
-    if other.answer is Answer.YES:
-        referral = replace(referral, state=State.INTRODUCED, closed_at=now)
-        return Decision(referral, (_introduction(referral),),
-                        reason=f"{event.role} changed their mind to yes; both agreed: introduced")
+    said_yes_before = other.answer is Answer.YES
+    other = replace(other, answer=None, answered_at=None, answer_message_id="", note="", clarifications=0)
+    referral = replace(referral.with_party(party).with_party(other), state=State.PENDING, closed_at=None,
+                       opened_at=now, reopenings=referral.reopenings + 1)
     outgoing = (
         _to_party(referral, party, "yes_noted", in_reply_to=event.message_id),
         _to_referrer(referral, "reconsidered", facts={"party": _named(party.person)}),
-        _to_party(referral, other, "reopened", unsubscribe=True),
+        _to_party(referral, other, "reopened", unsubscribe=True, facts={"said_yes_before": said_yes_before}),
     )
     return Decision(referral, outgoing, reason=f"{event.role} changed their mind to yes: asking {other.role} again")
 
@@ -335,19 +438,21 @@ def _reopen(referral: Referral, event: Answered, now: datetime) -> Decision:
 def _unclear(referral: Referral, party: Party, event: Answered, policy: Policy) -> Decision:
     """Not a clear yes or no: the party is asked once more, plainly, and the referrer sees
     what they wrote so a human can answer a question. Never counted as an answer."""
-    outgoing = [_to_referrer(referral, "unclear_referrer", facts={"party": _named(party.person),
-                                                                  "text": event.note})]
+    outgoing = []
     if party.clarifications < policy.max_clarifications:
-        outgoing.insert(0, _to_party(referral, party, "clarify", in_reply_to=event.message_id, unsubscribe=True))
-        referral = referral.with_party(replace(party, clarifications=party.clarifications + 1))
+        outgoing.append(_to_party(referral, party, "clarify", in_reply_to=event.message_id, unsubscribe=True))
+    if party.clarifications < policy.max_unclear_forwards:
+        outgoing.append(_to_referrer(referral, "unclear_referrer", facts={"party": _named(party.person),
+                                                                         "text": event.note}))
+    referral = referral.with_party(replace(party, clarifications=party.clarifications + 1))
     return Decision(referral, tuple(outgoing), reason=f"{party.role}'s reply was unclear")
 
 
 def _tick(referral: Referral, now: datetime, policy: Policy) -> Decision:
-    if referral.state is State.AWAITING_CONTEXT:
+    if referral.state.awaits_referrer:
         if now >= referral.created_at + policy.expire_after:
             referral = replace(referral, state=State.EXPIRED, closed_at=now)
-            return Decision(referral, reason="expired: the referrer never said how they know them")
+            return Decision(referral, reason="expired: the referrer never answered")
         return Decision(referral)
     if now >= referral.created_at + policy.expire_after:
         return _expire(referral, now)
@@ -372,7 +477,7 @@ def _expire(referral: Referral, now: datetime) -> Decision:
 
 
 def _cancel(referral: Referral, now: datetime) -> Decision:
-    asked = referral.state is not State.AWAITING_CONTEXT
+    asked = not referral.state.awaits_referrer
     referral = replace(referral, state=State.CANCELLED, closed_at=now)
     outgoing = [_to_referrer(referral, "cancelled", facts={"asked": asked})]
     outgoing += [_to_party(referral, p, "closed") for p in referral.parties if asked]
@@ -424,7 +529,8 @@ def consent_requests_again(referral: Referral) -> tuple[Outgoing, ...]:
 
 
 def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: str | None = None,
-              message_id: str = "", ignores_suppression: bool = False, unsubscribe: bool = False) -> Outgoing:
+              message_id: str = "", ignores_suppression: bool = False, unsubscribe: bool = False,
+              facts: dict | None = None) -> Outgoing:
     """A message to one party alone, answerable with their own token. The other party is
     named, never shown by address."""
     other = referral.party(party.role.other)
@@ -437,7 +543,7 @@ def _to_party(referral: Referral, party: Party, template: str, *, in_reply_to: s
         in_reply_to=party.asked_message_id if in_reply_to is None else in_reply_to,
         message_id=message_id,
         facts={**_common_facts(referral), "name": party.person.name, "other": _public(other.person),
-               "role": party.role.value},
+               "role": party.role.value, **(facts or {})},
         ignores_suppression=ignores_suppression,
         unsubscribe=unsubscribe,
     )
@@ -467,6 +573,7 @@ def _introduction(referral: Referral) -> Outgoing:
         ref=referral.ref,
         facts={**_common_facts(referral),
                **_both(referral), "requester_note": requester.note, "target_note": target.note},
+        whole=True,
     )
 
 

@@ -318,14 +318,17 @@ def test_purge_keeps_only_an_anonymised_consent_record(engine, clock):
     assert engine.purge(timedelta(days=30)) == []
 
 
-def test_an_answer_after_the_expiry_is_quarantined_and_not_answered(engine, clock):
+def test_an_answer_after_the_expiry_is_recorded_and_not_answered(engine, clock):
     ref, to_alice, _ = start(engine)
     clock.now = T0 + POLICY.expire_after
     engine.tick()
     outbox(engine)
     fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))
-    assert fate.folder == QUARANTINE and "expired" in fate.reason
-    assert outbox(engine) == [] and engine.store.load(ref).requester.answer is None
+    assert fate.folder == PROCESSED and "after the referral was expired: recorded" in fate.reason
+    assert outbox(engine) == [] and engine.store.load(ref).requester.answer is Answer.YES
+    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "Who is Bob, again?")))
+    assert fate.folder == QUARANTINE and "no answer in it" in fate.reason  # a human may want to read it
+    assert outbox(engine) == []
 
 
 def test_with_trusted_servers_a_request_needs_dmarc(tmp_path, clock):
@@ -427,10 +430,10 @@ def test_stop_after_the_end_still_suppresses_and_is_confirmed_once(engine):
     assert fate.folder == PROCESSED and "never to be contacted" in fate.reason
     [(to, confirmation)] = outbox(engine)
     assert to == (ALICE,) and engine.store.suppressed([ALICE]) == (ALICE,)
+    assert engine.store.load(ref).requester.answer is Answer.STOP  # the party's latest word
     again = mt.reply(to_alice, ALICE, "STOP")
     assert engine.handle(bytes(again)).folder == PROCESSED
     assert outbox(engine) == []
-    assert engine.store.load(ref).requester.answer is None  # the consent record is not rewritten
 
 
 # --- A referrer's commands by email ---------------------------------------------------------
@@ -467,4 +470,70 @@ def test_a_context_answer_that_mentions_cancelling_is_the_context(engine):
     [(_, question)] = outbox(engine)
     fate = engine.handle(bytes(mt.reply(question, mt.REFERRER, "Bob cancelled his trip to Lyon, so he has time; "
                                                                "we built Acme's payments platform together.")))
+    assert engine.store.load(fate.ref).state is State.PENDING
+
+
+# --- Consent is the latest word ----------------------------------------------------------------
+
+
+def test_a_yes_withdrawn_after_the_close_is_never_reused(engine, clock):
+    """Bob says yes; Alice says no; Bob then says no; Alice changes her mind: no
+    introduction, nobody written to. Bob's no is his word, not a message "not counted"."""
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "No thanks.")))
+    outbox(engine)
+    clock.now = T0 + timedelta(hours=1)
+    fate = engine.handle(bytes(mt.reply(to_bob, BOB, "Actually, no.")))
+    assert fate.folder == PROCESSED and "withdrew their yes" in fate.reason
+    assert engine.store.load(ref).target.answer is Answer.NO
+    clock.now = T0 + timedelta(hours=2)
+    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "Sorry, I misread: yes please!")))
+    assert fate.folder == PROCESSED and engine.store.load(ref).state is State.DECLINED
+    assert outbox(engine) == []
+
+
+def test_a_reopened_referral_asks_again_whoever_had_said_yes(engine, clock):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "No thanks.")))
+    outbox(engine)
+    clock.now = T0 + timedelta(hours=2)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Sorry, I misread: yes please!")))
+    sent = outbox(engine)
+    assert sorted(r for r, _ in sent) == [(ALICE,), (BOB,), (mt.REFERRER,)]  # nobody introduced yet
+    [asked] = [m for r, m in sent if r == (BOB,)]
+    assert "You said yes before it was called off" in mt.text_of(asked)
+    engine.handle(bytes(mt.reply(asked, BOB, "Yes, still happy to.")))
+    assert engine.store.load(ref).state is State.INTRODUCED
+
+
+def test_a_party_suppressed_meanwhile_is_not_introduced(engine):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
+    with engine.store.transaction():
+        engine.store.suppress(BOB, "operator", T0)
+    outbox(engine)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes please")))
+    assert engine.store.load(ref).state is State.DECLINED
+    assert sorted(r for r, _ in outbox(engine)) == [(ALICE,), (mt.REFERRER,)]
+
+
+def test_two_people_already_introduced_wait_for_the_referrer(engine, clock):
+    ref, to_alice, to_bob = start(engine)
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes please")))
+    engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
+    outbox(engine)
+    clock.now = T0 + timedelta(days=40)
+    with engine.store.transaction():
+        engine.store.purge(clock.now - timedelta(days=1), clock.now)  # the memory survives the purge
+    fate = engine.handle(bytes(mt.gmail_forward(
+        "Please introduce Alice to Bob <BOB+work@Example.test>: they should talk about payments again.",
+        author=ALICE, author_name="Alice Martin", subject="Intro again?", body="Could you introduce me to Bob?")))
+    assert fate.folder == PROCESSED and "already introduced" in fate.reason
+    [(to, question)] = outbox(engine)
+    assert to == (mt.REFERRER,) and "already introduced" in str(question["Subject"])
+    assert T0.date().isoformat() in mt.text_of(question)
+    engine.handle(bytes(mt.reply(question, mt.REFERRER, "Yes, please do it again.")))
+    assert sorted(r for r, _ in outbox(engine)) == [("BOB+work@example.test",), (ALICE,), (mt.REFERRER,)]
     assert engine.store.load(fate.ref).state is State.PENDING

@@ -225,10 +225,12 @@ class Broker:
 
     def _open(self) -> None:
         # Earlier cases may have left what refuses a new Alice–Bob referral: a fuzzed
-        # "stop" (suppression) or a fuzzed request between the same two people.
+        # "stop" (suppression), a fuzzed request between the same two people, or their
+        # introduction (a second one waits for the referrer's word).
         store, alice, bob = self.engine.store, mt.address("alice"), mt.address("bob")
         with store.transaction():
             store._db.execute("DELETE FROM suppression")
+            store._db.execute("DELETE FROM introductions")
         while duplicate := store.open_between(alice, bob):
             self.engine.cancel(duplicate)
         assert_safe_outbox(self.engine)

@@ -112,17 +112,45 @@ def test_migrate_upgrades_a_version_1_database_in_place(capsys, config_file, sta
         store.enqueue(ref="R", template="t", message_id="<m1@x>", reply_token="", envelope_from="intro@x",
                       recipients=["a@x"], raw=b"raw", now=T0)
         for table, column in (("outbox", "claimed_by"), ("outbox", "claimed_until"), ("outbox", "mailbox"),
-                              ("referrals", "mailbox")):
+                              ("referrals", "mailbox"), ("referrals", "opened_at"), ("referrals", "reopenings")):
             store._db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # as version 1 made them
         store._set_meta("schema_version", "1")
     store.close()
-    assert migrate(capsys, config_file) == (0, f"{shown(state_location)}: schema version 3 (upgraded from 1)\n", "")
+    assert migrate(capsys, config_file) == (0, f"{shown(state_location)}: schema version 4 (upgraded from 1)\n", "")
     store = Store.open(state_location)
     assert store._has_column("outbox", "claimed_by") and store._has_column("outbox", "claimed_until")
     assert store._has_column("outbox", "mailbox") and store._has_column("referrals", "mailbox")
+    assert store._has_column("referrals", "opened_at") and store._has_column("referrals", "reopenings")
     [item] = store.outbox_ready(T0)
     assert item.message_id == "<m1@x>" and item.recipients == ("a@x",)
     with store.transaction():
         assert store.claim(item.id, T0) == item
     store.close()
     assert Store.open(state_location, mailbox="other@example.test").outbox_ready(T0) == []
+
+
+def test_migrate_to_version_4_remembers_the_introductions_already_made(capsys, config_file, state_location):
+    """Version 4 keeps a keyed pseudonym of each pair introduced: the introductions made
+    before the upgrade are recorded from the referrals that still hold their addresses."""
+    from dataclasses import replace as with_
+
+    from .test_workflow import POLICY, started
+    from mailbroker.model import Answer, Answered, Role
+    from mailbroker.workflow import decide
+
+    referral = decide(None, started(), T0, POLICY).referral
+    for role in Role:
+        referral = decide(referral, Answered(role, Answer.YES), T0, POLICY).referral
+    store = Store.open(state_location)
+    with store.transaction():
+        store.save(with_(referral, closed_at=T0), None)
+        store._db.execute("DELETE FROM introductions")
+        for column in ("opened_at", "reopenings"):
+            store._db.execute(f"ALTER TABLE referrals DROP COLUMN {column}")  # as version 3 made them
+        store._set_meta("schema_version", "3")
+    store.close()
+    assert migrate(capsys, config_file)[1].endswith("schema version 4 (upgraded from 3)\n")
+    store = Store.open(state_location)
+    assert store.introduced("BOB@example.test", "alice+x@example.test") == T0
+    assert store.load(referral.ref).opened_at == referral.created_at
+    store.close()

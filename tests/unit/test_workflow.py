@@ -1,15 +1,16 @@
 """The state machine, example by example, then its invariants under random event sequences."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity, compose, render
 from mailbroker.model import (
-    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ContextGiven, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
+    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ReferrerReplied, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
 )
 from mailbroker.workflow import (Limits, Policy, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
                                  without_suppressed)
@@ -118,11 +119,14 @@ def test_one_reminder_then_expiry():
     assert next_due(d.referral, POLICY) is None
 
 
-def test_closed_referrals_ignore_everything():
+def test_closed_referrals_write_to_nobody_but_still_record_a_partys_word():
     d = answer(start().referral, Role.REQUESTER, Answer.NO)
-    for event in (Answered(Role.TARGET, Answer.YES), Tick(), Cancelled()):
+    for event in (Tick(), Cancelled(), Answered(Role.TARGET, Answer.UNCLEAR, "Who?")):
         later = decide(d.referral, event, T0 + timedelta(days=30), POLICY)
         assert later.outgoing == () and later.referral == d.referral
+    later = decide(d.referral, Answered(Role.TARGET, Answer.YES), T0 + timedelta(days=30), POLICY)
+    assert later.outgoing == () and later.referral.state is State.DECLINED
+    assert later.referral.target.answer is Answer.YES and "recorded" in later.reason
 
 
 def test_cancel_tells_referrer_and_both_parties():
@@ -145,9 +149,9 @@ def test_missing_context_is_asked_of_the_referrer_before_anyone_else():
     assert d.outgoing[0].reply_token == "tok-referrer"
     assert next_due(d.referral, POLICY) == T0 + POLICY.expire_after
     assert decide(d.referral, Answered(Role.TARGET, Answer.YES), T0, POLICY).outgoing == ()
-    assert decide(d.referral, ContextGiven("  "), T0, POLICY).referral.state is State.AWAITING_CONTEXT
+    assert decide(d.referral, ReferrerReplied("  "), T0, POLICY).referral.state is State.AWAITING_CONTEXT
     later = T0 + timedelta(hours=5)
-    d = decide(d.referral, ContextGiven("Bob and I built Acme's payment platform."), later, POLICY)
+    d = decide(d.referral, ReferrerReplied("Bob and I built Acme's payment platform."), later, POLICY)
     assert d.referral.state is State.PENDING and d.referral.created_at == later
     assert [o.template for o in d.outgoing] == ["consent_request", "consent_request", "acknowledgement"]
     assert "Acme's payment platform" in d.outgoing[0].facts["context"]
@@ -159,12 +163,86 @@ def test_without_context_the_request_lapses_quietly():
     assert d.referral.state is State.EXPIRED and d.outgoing == ()
 
 
-def test_a_no_can_become_a_yes_and_the_introduction_happens():
+def test_a_no_turned_yes_asks_again_whoever_had_said_yes_and_waits_for_their_new_yes():
     d = answer(start().referral, Role.TARGET, Answer.YES)
     d = answer(d.referral, Role.REQUESTER, Answer.NO)
     d = answer(d.referral, Role.REQUESTER, Answer.YES, "Sorry, I misread: yes!", at=T0 + timedelta(days=1))
+    assert d.referral.state is State.PENDING and d.referral.opened_at == T0 + timedelta(days=1)
+    assert templates(d) == [("yes_noted", ("alice@example.test",)), ("reconsidered", ("referrer@example.test",)),
+                            ("reopened", ("bob@example.test",))]
+    assert d.outgoing[2].facts["said_yes_before"] is True
+    assert d.referral.target.answer is None  # the yes given before the close is void
+    d = answer(d.referral, Role.TARGET, Answer.YES, at=T0 + timedelta(days=2))
     assert d.referral.state is State.INTRODUCED
     assert templates(d) == [("introduction", ("alice@example.test", "bob@example.test"))]
+
+
+def test_a_yes_withdrawn_after_the_close_is_not_reused_on_reopening():
+    """B says yes; A says no; B then says no (or stop); A changes their mind: no reopening,
+    no introduction — B's latest word is no."""
+    for withdrawal in (Answer.NO, Answer.STOP):
+        d = answer(start().referral, Role.TARGET, Answer.YES)
+        d = answer(d.referral, Role.REQUESTER, Answer.NO)
+        d = answer(d.referral, Role.TARGET, withdrawal, at=T0 + timedelta(hours=1))
+        assert d.referral.target.answer is withdrawal and d.referral.state is State.DECLINED
+        d = answer(d.referral, Role.REQUESTER, Answer.YES, at=T0 + timedelta(hours=2))
+        assert d.referral.state is State.DECLINED and d.outgoing == ()
+        assert d.referral.requester.answer is Answer.YES
+
+
+def test_a_suppressed_party_is_never_introduced():
+    d = answer(start().referral, Role.TARGET, Answer.YES)
+    d = decide(d.referral, Answered(Role.REQUESTER, Answer.YES), T0, POLICY,
+               suppressed=frozenset({"bob@example.test"}))
+    assert d.referral.state is State.DECLINED
+    assert templates(d) == [("declined", ("referrer@example.test",)), ("closed", ("alice@example.test",))]
+    assert d.outgoing[0].facts["decliner"] == "Bob Stone <bob@example.test>"
+
+
+def test_a_party_who_flips_reopens_the_referral_at_most_twice():
+    d = answer(start().referral, Role.TARGET, Answer.YES)
+    reopened = referrer_told = 0
+    at = T0
+    for _ in range(10):
+        for value in (Answer.NO, Answer.YES):
+            at += timedelta(minutes=10)
+            d = answer(d.referral, Role.REQUESTER, value, at=at)
+            reopened += sum(o.template == "reopened" for o in d.outgoing)
+            referrer_told += sum(o.to == (REFERRER,) for o in d.outgoing)
+    assert reopened == 2 and d.referral.reopenings == 2
+    assert referrer_told == 5  # declined, then reconsidered and declined twice
+    assert d.referral.state is State.DECLINED
+
+
+def test_a_repeated_yes_or_no_is_not_acknowledged_twice():
+    d = answer(start().referral, Role.TARGET, Answer.YES)
+    again = answer(d.referral, Role.TARGET, Answer.YES)
+    assert again.outgoing == () and again.referral.state is State.PENDING
+    d = answer(d.referral, Role.REQUESTER, Answer.NO)
+    again = answer(d.referral, Role.REQUESTER, Answer.NO, at=T0 + timedelta(hours=1))
+    assert again.outgoing == ()
+
+
+def test_two_people_introduced_before_wait_for_the_referrers_confirmation():
+    event = replace(started(), introduced_before=T0 - timedelta(days=40))
+    d = decide(None, event, T0, POLICY)
+    assert d.referral.state is State.AWAITING_CONFIRMATION
+    assert templates(d) == [("already_introduced", ("referrer@example.test",))]
+    assert d.outgoing[0].reply_token == "tok-referrer"
+    assert d.outgoing[0].facts["introduced_on"] == (T0 - timedelta(days=40)).date().isoformat()
+    assert decide(d.referral, Answered(Role.TARGET, Answer.YES), T0, POLICY).outgoing == ()
+    unclear = decide(d.referral, ReferrerReplied("hmm", answer=Answer.UNCLEAR), T0, POLICY)
+    assert unclear.outgoing == () and unclear.referral.state is State.AWAITING_CONFIRMATION
+    no = decide(d.referral, ReferrerReplied("No, leave it", answer=Answer.NO), T0, POLICY)
+    assert no.referral.state is State.CANCELLED and templates(no) == [("cancelled", ("referrer@example.test",))]
+    yes = decide(d.referral, ReferrerReplied("Yes, again please", answer=Answer.YES), T0 + timedelta(hours=1), POLICY)
+    assert yes.referral.state is State.PENDING
+    assert [o.template for o in yes.outgoing] == ["consent_request", "consent_request", "acknowledgement"]
+    asks = decide(d.referral, ReferrerReplied("Yes", answer=Answer.YES, needs_context=True), T0, POLICY)
+    assert asks.referral.state is State.AWAITING_CONTEXT and templates(asks) == [("context_needed",
+                                                                                 ("referrer@example.test",))]
+    lapsed = decide(d.referral, Tick(), T0 + POLICY.expire_after, POLICY)
+    assert lapsed.referral.state is State.EXPIRED and lapsed.outgoing == ()
 
 
 def test_a_no_turned_yes_asks_the_other_party_again():
@@ -237,6 +315,14 @@ def test_suppressed_recipients_are_removed():
     assert without_suppressed(closed_to_bob, frozenset()) == closed_to_bob
 
 
+def test_an_introduction_goes_to_everyone_or_to_nobody():
+    d = answer(start().referral, Role.TARGET, Answer.YES)
+    [intro] = answer(d.referral, Role.REQUESTER, Answer.YES).outgoing
+    assert without_suppressed(intro, frozenset()) == intro
+    for address in ("bob@example.test", "referrer@example.test"):
+        assert without_suppressed(intro, frozenset({address})) is None
+
+
 def test_unnamed_party_is_never_shown_by_address():
     d = decide(None, started(requester=Person("", "anon@example.test")), T0, POLICY)
     to_bob = d.outgoing[1]
@@ -247,59 +333,73 @@ def test_unnamed_party_is_never_shown_by_address():
 
 # --- Invariants under random sequences ---------------------------------------------------
 
-events = st.one_of(
-    st.builds(Answered, st.sampled_from(list(Role)), st.sampled_from(list(Answer)), st.sampled_from(["", "ok"])),
-    st.just(Tick()),
-    st.just(Cancelled()),
-    st.builds(Undeliverable, st.sampled_from(list(Role)), st.just("550 no such user")),
-    st.builds(ContextGiven, st.sampled_from(["", "We worked together."])),
-)
+# Answers make most of the vocabulary: the interesting sequences are the ones where
+# people change their minds around closes and reopenings.
+events = st.sampled_from([
+    *(Answered(role, value, "ok") for role in Role for value in Answer),
+    Tick(), Cancelled(), Undeliverable(Role.TARGET, "550 no such user"),
+    ReferrerReplied("We worked together.", answer=Answer.YES), ReferrerReplied(""),
+])
+WITHDRAWN_YES = [(Answered(Role.TARGET, Answer.YES), 1), (Answered(Role.REQUESTER, Answer.NO), 1),
+                 (Answered(Role.TARGET, Answer.NO), 1), (Answered(Role.REQUESTER, Answer.YES), 1),
+                 (Answered(Role.TARGET, Answer.YES), 1)]
+STALE_YES = [(Answered(Role.TARGET, Answer.YES), 1), (Answered(Role.REQUESTER, Answer.NO), 1),
+             (Answered(Role.REQUESTER, Answer.YES), 1), (Answered(Role.REQUESTER, Answer.YES), 1)]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(events, st.integers(0, 10 * 24)), max_size=12), st.sampled_from(["en", "fr"]),
-       st.booleans())
-def test_invariants_hold_for_any_sequence_of_events(steps, lang, needs_context):
-    d = decide(None, started(lang=lang, needs_context=needs_context), T0, POLICY)
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(events, st.integers(0, 60)), max_size=16), st.sampled_from(["en", "fr"]),
+       st.booleans(), st.sampled_from([frozenset(), frozenset({"bob@example.test"})]))
+@example(WITHDRAWN_YES, "en", False, frozenset())
+@example(STALE_YES, "en", False, frozenset())
+def test_invariants_hold_for_any_sequence_of_events(steps, lang, needs_context, suppressed_elsewhere):
+    """The model below knows nothing of the state machine's fields: it replays the events
+    and keeps each party's latest word (any yes, no or stop once they were asked, open
+    referral or not) and the moment the consent requests last went out."""
+    d = decide(None, started(lang=lang, needs_context=needs_context), T0, POLICY, suppressed=suppressed_elsewhere)
     referral = d.referral
-    latest = {Role.REQUESTER: None, Role.TARGET: None}
-    introductions = 0
+    suppressed = set(suppressed_elsewhere)
+    latest = {Role.REQUESTER: (None, T0), Role.TARGET: (None, T0)}
+    opened = T0 if any(o.template == "consent_request" for o in d.outgoing) else None
+    counts = {"introduction": 0, "reopened": 0, "reconsidered": 0, "declined": 0}
     now = T0
     for event, hours in steps:
         now = now + timedelta(hours=hours)
         was_open = referral.state.is_open
-        asked = referral.state is not State.AWAITING_CONTEXT
-        d = decide(referral, event, now, POLICY)
-        if isinstance(event, Answered) and asked and d.referral != referral and event.answer is not Answer.UNCLEAR:
-            latest[event.role] = event.answer
+        d = decide(referral, event, now, POLICY, suppressed=frozenset(suppressed))
+        if isinstance(event, Answered) and opened is not None and event.answer is not Answer.UNCLEAR:
+            latest[event.role] = (event.answer, now)
+        reopens = not was_open and d.referral.state in (State.PENDING, State.INTRODUCED)
+        if reopens or any(o.template == "consent_request" for o in d.outgoing):
+            opened = now
         for out in d.outgoing:
             message = compose(out, IDENTITY, now)  # every template renders in every language
+            counts[out.template] = counts.get(out.template, 0) + 1
             if out.template == "introduction":
-                introductions += 1
-                # Invariant 1: only after two yeses.
-                assert latest == {Role.REQUESTER: Answer.YES, Role.TARGET: Answer.YES}
+                # Invariant 1: both parties' latest words are yes, given since the last opening.
+                for word, when in latest.values():
+                    assert word is Answer.YES and when >= opened
+                assert not {p.address for p in out.to} & suppressed  # never names a suppressed person
                 continue
             # Invariant 5: messages are individual and never reveal the other party's address.
             assert len(out.to) == 1 and not out.cc
             if out.to[0] in (ALICE, BOB):
                 other = BOB if out.to[0] == ALICE else ALICE
                 assert other.address not in message.as_string()
-        if not was_open and d.referral.state is not State.PENDING and d.referral.state is not State.INTRODUCED:
-            # Invariant: nothing happens after the end, but for a "stop", which always counts.
-            assert d.referral == referral
-            if isinstance(event, Answered) and event.answer is Answer.STOP:
-                stopper = referral.party(event.role).person
-                assert d.suppress == (stopper.address,)
-                assert all(o.template == "stop_confirmed" and o.to == (stopper,) for o in d.outgoing)
-            else:
-                assert d.outgoing == () and d.suppress == ()
+        if not was_open and d.referral.state is not State.PENDING:
+            # After the end nothing is written to anyone, but the confirmation of a stop.
+            assert all(o.template == "stop_confirmed" for o in d.outgoing)
+            assert d.suppress == () or (isinstance(event, Answered) and event.answer is Answer.STOP)
+        suppressed |= set(d.suppress)
         referral = d.referral
-        reminders = [o for o in d.outgoing if o.template == "reminder"]
-        assert len(reminders) <= 2
-        if referral.state is State.AWAITING_CONTEXT:  # nobody but the referrer hears of it yet
+        assert len([o for o in d.outgoing if o.template == "reminder"]) <= 2
+        if referral.state.awaits_referrer:  # nobody but the referrer hears of it yet
             assert all(o.to == (REFERRER,) for o in d.outgoing)
-    assert introductions <= 1
-    assert (referral.state is State.INTRODUCED) == (introductions == 1)
+    assert counts["introduction"] <= 1
+    assert (referral.state is State.INTRODUCED) == (counts["introduction"] == 1)
+    # A party who flips is asked again at most twice; the referrer hears once per change.
+    assert counts["reopened"] == counts["reconsidered"] == referral.reopenings <= POLICY.max_reopenings
+    assert counts["declined"] <= 1 + referral.reopenings
 
 
 LIMIT_CODES = ("limit_referrals_per_day", "limit_open_referrals", "limit_requests_per_person")
