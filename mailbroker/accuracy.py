@@ -24,6 +24,14 @@ The sets:
    sets written before the readers were tuned on them, in client layouts the first
    sets do not have; shown as separate rows, so that a figure tuned to its own set
    and one on mail never seen are not mixed.
+7. notes (tests/labelled/independent/notes_dev, notes_a, notes_b): referrers' notes
+   written independently of the reader, forwarded as real mail, read with
+   `intake.read_request`. Right when the intent is: a request (the right requester and
+   target, not a decline), a decline (the right requester), or a question back to the
+   referrer (the error "unclear_intent"). The "false yes" column of these rows counts
+   the third parties contacted: a note that asked for a decline, or should have been
+   asked about, read as a request to introduce someone: the worst mistake a note
+   can cause. notes_b is held out: only its figures are ever looked at.
 
 Each set is a function returning a `Result`; sets whose data is absent are skipped.
 """
@@ -146,6 +154,45 @@ def referrals(labelled: Path = LABELLED, folder: str = "referrals", name: str = 
                 and found.requester.same_address(row["requester"])
                 and found.target.same_address(row["target"])
             )
+        result.count(ok, row["file"], expected, got)
+    return result
+
+
+# --- Referrer notes: request, decline or ask -----------------------------------------------
+
+
+def notes(labelled: Path = LABELLED, folder: str = "independent/notes_dev", name: str = "notes dev") -> Result | None:
+    """Referrers' notes: request, decline or "unclear_intent" (see the module docstring).
+
+    `false_yes` counts the third parties contacted: a decline or an unclear note read
+    as a request."""
+    folder = labelled / folder
+    if not (folder / "labels.tsv").exists():
+        return None
+    result = Result(name)
+    for row in _labels(folder / "labels.tsv"):
+        found = intake.read_request(_read(folder / row["file"]), BROKER)
+        kind = row["kind"]
+        expected = {
+            "request": f"request {row['requester']} -> {row['target']}",
+            "decline": f"decline {row['requester']}",
+        }.get(kind, "error unclear_intent")
+        if isinstance(found, IntakeError):
+            got = f"error {found.code}" + (f" ({found.detail})" if found.detail else "")
+            ok = kind == "ask_referrer" and found.code == "unclear_intent"
+        elif found.decline:
+            got = f"decline {found.requester.address}"
+            ok = kind == "decline" and found.requester.same_address(row["requester"])
+        else:
+            got = f"request {found.requester.address} -> {found.target.address}"
+            ok = (
+                kind == "request"
+                and found.requester.same_address(row["requester"])
+                and found.target.same_address(row["target"])
+            )
+            if kind in ("decline", "ask_referrer"):
+                result.false_yes += 1
+                got += " (third party contacted)"
         result.count(ok, row["file"], expected, got)
     return result
 
@@ -340,6 +387,9 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
         referrals(labelled),
         consent_replies(labelled, "holdout/replies", "held-out replies"),
         referrals(labelled, "holdout/referrals", "held-out referrals"),
+        notes(labelled, "independent/notes_dev", "notes dev"),
+        notes(labelled, "independent/notes_a", "notes A"),
+        notes(labelled, "independent/notes_b", "notes B"),
         forwards(corpus),
         automatic_replies(corpus, labelled),
         bounce_reports(corpus),

@@ -12,6 +12,15 @@ quoting the broker's real consent request under it.
 
 labels.tsv: file, answer (yes/no/stop/unclear), also_ok (other acceptable answers,
 comma-separated), category, client, language, id.
+
+Each referrer note is sent as a real forward: a referrer of make_referrals.py forwards
+`forwarded_from`'s message (its subject and body, addressed to the referrer) to the
+broker with the note above it, through the forward layouts of make_referrals.py
+(Gmail, Outlook, Apple Mail, Thunderbird, Yahoo, HTML-only, legacy Outlook, iOS, and
+the message attached whole) in turn. Folders: notes_dev (the shared file), notes_a
+(decline_notes_a + order_notes_a), notes_b (held out: decline_notes_b + order_notes_b).
+Their labels.tsv: file, kind (request/decline/ask_referrer), requester, target,
+client, language, id.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
+from email.utils import parseaddr
 from pathlib import Path
 
 import make_holdout as mh
+import make_referrals as mref
 import make_replies as mrep
 import yaml
 
@@ -36,6 +47,26 @@ REPLY_SETS = [
     ("consent_en_b.yaml", "replies_b"),
     ("consent_fr_b.yaml", "replies_b"),
 ]
+
+# The referrer notes (expect.kind: referral / decline / ask_referrer), by folder; the
+# "_b" files are held out as above.
+NOTE_SETS = [
+    ("notes_shared_dev.yaml", "notes_dev"),
+    ("decline_notes_a.yaml", "notes_a"),
+    ("order_notes_a.yaml", "notes_a"),
+    ("decline_notes_b.yaml", "notes_b"),
+    ("order_notes_b.yaml", "notes_b"),
+]
+
+# The forward layouts of make_referrals.py, taken in turn.
+NOTE_CLIENTS = [
+    "gmail", "outlook", "apple_mail", "thunderbird", "new_outlook", "yahoo", "ios_mail", "outlook_legacy",
+    "gmail_mobile", "thunderbird_html", "owa_html_only", "outlook_html_only", "yahoo_html_only",
+    "gmail_attached", "outlook_attached", "apple_mail_attached", "thunderbird_attached", "ios_mail_attached",
+    "yahoo_attached",
+]
+NOTE_REFERRERS = {"en": (mref.RITA, mref.PAUL_R, mref.CLAIRE), "fr": (mref.EMILIE, mref.CLAIRE)}
+KINDS = {"referral": "request", "decline": "decline", "ask_referrer": "ask_referrer"}
 
 
 def _entries(names: list[str]) -> list[dict]:
@@ -91,13 +122,50 @@ def write_replies(folder: Path, entries: list[dict], seed: str) -> int:
     return len(rows) - 1
 
 
-def main() -> None:
+def _person(value: str) -> mref.P:
+    name, addr = parseaddr(value)
+    return mref.P(name, addr)
+
+
+def write_notes(folder: Path, entries: list[dict]) -> int:
+    """Each note as a referrer's forward to the broker, one client layout in turn."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    rows = ["file\tkind\trequester\ttarget\tclient\tlanguage\tid"]
+    for index, entry in enumerate(entries):
+        lang = entry["lang"]
+        client = NOTE_CLIENTS[index % len(NOTE_CLIENTS)]
+        referrers = NOTE_REFERRERS[lang]
+        referrer = referrers[index % len(referrers)]
+        fwd = mref.Fwd(_person(entry["forwarded_from"]), entry["forwarded_subject"],
+                       entry["forwarded_body"].strip("\n"), referrer, lang=lang)
+        expect = entry["expect"]
+        slug = f"{entry['id']}--{client}"
+        case = mref.Case(slug, client, lang, referrer, entry["note"].strip("\n"), mref.ui(fwd, lang),
+                         KINDS[expect["kind"]])
+        name = f"{slug}.eml"
+        (folder / name).write_bytes(mref.render(case))
+        rows.append("\t".join((name, KINDS[expect["kind"]], expect.get("requester") or "",
+                                expect.get("target") or "", client, lang, entry["id"])))
+    (folder / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return len(rows) - 1
+
+
+def _by_folder(sets: list[tuple[str, str]]) -> dict[str, list[str]]:
     folders: dict[str, list[str]] = {}
-    for name, folder in REPLY_SETS:
+    for name, folder in sets:
         folders.setdefault(folder, []).append(name)
-    for folder, names in folders.items():
+    return folders
+
+
+def main() -> None:
+    for folder, names in _by_folder(REPLY_SETS).items():
         count = write_replies(HERE / folder, _entries(names), folder)
         print(f"{count} replies written to {HERE / folder}")
+    for folder, names in _by_folder(NOTE_SETS).items():
+        count = write_notes(HERE / folder, _entries(names))
+        print(f"{count} referrer notes written to {HERE / folder}")
 
 
 if __name__ == "__main__":
