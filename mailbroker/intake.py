@@ -392,32 +392,25 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
     note = note_lines(forward.note)
     lang = language_of("\n".join(note), forward.languages + _label_languages(note))
     labelled = _labelled_lines(note)
+    reading = read_note(note, letter, forward.author)
+    intent = note_intent(reading, labelled)
+    if intent == "unclear":
+        return IntakeError("unclear_intent", lang=labelled.lang or lang)
+    if intent == "decline":
+        # Only the forwarded author hears the courteous no, whoever else is named.
+        if forward.author is None:
+            return IntakeError("no_requester", detail=forward.author_name, lang=lang)
+        return _decline(letter, forward.author, subject=forward.subject or letter.subject, lang=labelled.lang or lang)
     # An explicit "Introduce:" line says who the requester is, even above a forward;
     # so does a note asking to introduce someone "to the author" of what it forwards.
     named = people_in(labelled.introduce or "")
-    requester = named[0] if named else _wants_the_author(note, letter, forward)
-    meets_author = requester is not None
-    requester = requester or forward.author
+    wanting = named[0] if named else _wants_the_author(reading, forward)
+    requester = wanting or forward.author
     if requester is None:
         return IntakeError("no_requester", detail=forward.author_name, lang=lang)
-    if asks_to_decline(note):
-        return _decline(letter, requester, subject=forward.subject or letter.subject, lang=labelled.lang or lang)
-    target = _target(note, labelled, letter, requester)
-    if isinstance(target, IntakeError) and target.code in ("no_target", "target_without_address"):
-        if meets_author and target.code == "no_target" and forward.author is not None:
-            # The person named wants to meet the author: a post, a newsletter.
-            target = forward.author
-        else:
-            # The person is copied on the forward, and named in the note; or the
-            # forwarded message itself names the one person to meet.
-            named_only = target.detail if target.code == "target_without_address" else ""
-            target = (
-                _target_copied(note, letter, requester, named_only)
-                or _target_in_forward(forward, letter, requester, named_only)
-                or target
-            )
+    target = _forward_target(note, labelled, reading, letter, forward, requester, meets_author=wanting is not None)
     if isinstance(target, IntakeError):
-        return IntakeError(target.code, target.detail, lang)
+        return IntakeError(target.code, target.detail, labelled.lang or lang if target.code == "unclear_intent" else lang)
     context = _context(note, labelled, [requester, target])
     return _assemble(
         letter,
@@ -431,10 +424,36 @@ def _from_forward(letter: Letter, forward: Forward) -> ReferralRequest | IntakeE
     )
 
 
-def asks_to_decline(note: list[str]) -> bool:
-    """The note opens with a decline word ("Decline", "Refuser :", "Please decline — …")."""
-    first = next((line for line in note if line.strip()), "")
-    return bool(_DECLINE_RE.match(fold(first).strip(" \t*_-")))
+def _forward_target(note: list[str], labelled: _Labelled, reading: NoteReading, letter: Letter, forward: Forward,
+                    requester: Person, *, meets_author: bool) -> Person | IntakeError:
+    """The person to ask for the requester of a forward, or why there is none: named in
+    the note, else the author (when the note named the requester), else the one copied
+    and named, else the one the forwarded message asks for. A choice the note leaves to
+    the broker is "unclear_intent", never a guess."""
+    unclear = IntakeError("unclear_intent")
+    target = _target(note, labelled, letter, requester)
+    in_note = not isinstance(target, IntakeError)
+    if isinstance(target, IntakeError) and target.code in ("no_target", "target_without_address"):
+        if meets_author and target.code == "no_target" and forward.author is not None:
+            # The person named wants to meet the author: a post, a newsletter.
+            target = forward.author
+        elif target.code == "no_target" and reading.asks and reading.indefinite:
+            return unclear  # "Introduce her to someone on the finance side": whom is the referrer's call
+        else:
+            # The person is copied on the forward, and named in the note; or the
+            # forwarded message itself names the one person to meet.
+            named_only = target.detail if target.code == "target_without_address" else ""
+            copied = _target_copied(note, letter, requester, named_only)
+            asked = None if copied else _target_in_forward(forward, letter, requester, named_only)
+            if asked is not None and not (reading.asks or reading.approves or reading.points
+                                          or _names(reading, asked)):
+                return unclear  # "Can you deal with this one?": the note does not say to write to them
+            target = copied or asked or target
+    if reading.spares and (isinstance(target, IntakeError) or _is_spared(reading, target)):
+        return unclear  # "Don't bother Priya with this", and Priya is the one to write to, or nobody is
+    if in_note and not meets_author and _roles_unclear(reading, labelled, forward):
+        return unclear
+    return target
 
 
 def _decline(letter: Letter, requester: Person, *, subject: str, lang: str | None) -> ReferralRequest | IntakeError:
@@ -460,37 +479,335 @@ def _phrase_re(attribute: str) -> re.Pattern[str]:
 
 
 _MEET_RE = _phrase_re("meet_verbs")
-_DECLINE_RE = _phrase_re("decline_words")
-_AUTHOR_RE = _phrase_re("author_references")
 _CONNECTOR_RE = _phrase_re("target_connectors")
 
 
-def _wants_the_author(note: list[str], letter: Letter, forward: Forward) -> Person | None:
-    """The person a note asks to introduce to the forwarded message's author: "Could you
-    introduce Carol <carol@x> to the author of this post?" → Carol. Only when the note
-    names nobody else, and names Carol before the author."""
-    if forward.author is None:
-        return None
-    named: list[Person] = []
-    seen: set[str] = set()
-    wanting: list[Person] = []
+# --- What the note asks: a request, a decline, or neither --------------------------------------
+#
+# A note is read sentence by sentence and clause by clause (a clause ends at a comma, a
+# semicolon, a colon, a dash or a joining word: "but", "mais"). The phrases are the
+# lexicon's; here they are matched on the note's words alone: folded, apostrophes and
+# hyphens as spaces, other punctuation dropped, each address replaced by a mark "@n@"
+# that no phrase contains.
+
+
+def note_words(text: str) -> str:
+    """`text` as note phrases are matched: "Dis-lui NON, s'il te plaît !" → "dis lui non s il te plait"."""
+    text = re.sub(r"['\-]", " ", fold(text))
+    return " ".join(re.sub(r"[^\w@…\s]", " ", text).split())
+
+
+def _note_phrases(*attributes: str, but: str = "") -> re.Pattern[str]:
+    """The lexicon phrases of `attributes` (`but` those of another) as one pattern of
+    whole words; "…" in an entry stands for up to three words ("let … down")."""
+    alternatives = set()
+    left_out = _note_set(but) if but else frozenset()
+    for language in lexicon.LANGUAGES:
+        for attribute in attributes:
+            for phrase in getattr(language, attribute):
+                parts = [note_words(part) for part in phrase.split("…")]
+                if all(parts) and note_words(phrase) not in left_out:
+                    gap = r"\s+(?:[\w@]+\s+){0,3}?"
+                    alternatives.add(gap.join(r"\s+".join(map(re.escape, part.split())) for part in parts))
+    if not alternatives:
+        return re.compile(r"(?!x)x")
+    ordered = sorted(alternatives, key=len, reverse=True)
+    return re.compile(rf"(?<![\w@])(?:{'|'.join(ordered)})(?![\w@])")
+
+
+def _note_set(attribute: str) -> frozenset[str]:
+    return frozenset(note_words(p) for language in lexicon.LANGUAGES for p in getattr(language, attribute))
+
+
+_DECLINES = _note_phrases("decline_phrases", "decline_words")
+_DECLINE_ALONE = _note_set("decline_alone")
+_DELEGATIONS = _note_phrases("delegations")
+_DOUBTS = _note_phrases("doubts")
+_UNCLEAR_ALONE = _note_set("unclear_alone")
+_COURTESY = _note_phrases("note_courtesy")
+_NEGATORS = _note_phrases("note_negators")
+_FIGURES = _note_phrases("note_figures")
+_JOINERS = _note_set("clause_joiners")
+_DECLINE_SUBJECTS = _note_phrases("decline_subjects")
+_REQUESTS = _note_phrases("request_verbs")
+_SPARES = _note_phrases("request_verbs", "spare_verbs")
+_INDEFINITE = _note_phrases("indefinite_persons")
+_COPULAS = _note_set("copulas")
+_REQUESTER_MARKERS = _note_phrases("requester_markers")
+_OWN_ADDRESS = _note_phrases("own_address_cues")
+_SPARE_PHRASES = _note_phrases("spare_phrases")
+_APPROVALS = _note_phrases("approvals")
+_POINTERS = _note_set("forward_pointers")
+_AUTHOR_REFERENCES = _note_phrases("author_references")
+# What leads to the person to be met: "to", "avec", "meet", "in touch with" (not "introduce",
+# whose object is the one introduced: "introduce the author to Carol").
+_TOWARDS = _note_phrases("target_connectors", "meet_verbs", but="introduce_verbs")
+_CONNECTORS = _note_phrases("target_connectors")
+_SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
+_CLAUSE_RE = re.compile(r"[,;:—–]+|\s-+\s|-+>|→")
+_MARK_RE = re.compile(r"@(\d+)@")
+
+
+@dataclass(frozen=True)
+class _Clause:
+    text: str  # as written, addresses replaced by their marks
+    words: str  # `note_words`, set phrases blanked
+    question: bool
+
+
+@dataclass
+class NoteReading:
+    """What a referrer's note says about its intent (see `note_intent`)."""
+
+    sentences: list[list[_Clause]] = field(default_factory=list)
+    words: str = ""  # the whole note as `note_words`, one line
+    people: list[Person] = field(default_factory=list)  # by mark: everyone the note names with an address
+    others: set[int] = field(default_factory=set)  # the marks of third parties (not referrer, broker, author)
+    declines: bool = False  # a clause asks to decline, or a sentence is a bare "No."
+    asks: bool = False  # a request verb, not negated
+    spares: set[int] = field(default_factory=set)  # the sentences that spare someone ("don't bother Priya")
+    spared: set[int] = field(default_factory=set)  # the marks of the people spared
+    delegates: bool = False  # leaves the choice to the broker ("your call")
+    doubts: bool = False
+    says_nothing: bool = False  # "FYI", "Thoughts?"
+    approves: bool = False  # "happy to help", "vas-y"
+    points: bool = False  # nothing but "See below." (or nothing at all)
+    indefinite: bool = False  # "someone", "quelqu'un"
+
+
+def read_note(note: list[str], letter: Letter, author: Person | None) -> NoteReading:
+    """The note's sentences and clauses, with what each asks (see `note_intent`)."""
+    reading = NoteReading()
+    marks: dict[str, int] = {}
+    # The referrer's own addresses: given as such, or in the signature under the note.
+    own = _own_addresses(note)
+    unsigned = {normalize_address(m.group()).casefold() for line in without_signature_block(note)
+                for m in find_addresses(line)}
+    own |= {normalize_address(m.group()).casefold() for line in note for m in find_addresses(line)} - unsigned
+    lines = []
     for line in note:
-        folded = fold(line)
-        reference = _AUTHOR_RE.search(folded)
-        for person in prose_people(line):
-            if _excluded(person, letter, forward.author):
-                continue
-            if person.address.casefold() not in seen:
-                seen.add(person.address.casefold())
-                named.append(person)
-            at = folded.find(fold(person.address))
-            if reference and 0 <= at < reference.start():
-                between = folded[at + len(person.address) : reference.start()]
-                if _CONNECTOR_RE.search(between) or _MEET_RE.search(between):  # "… to the author"
-                    wanting.append(person)
-    if len(named) == 1 and wanting:
-        return named[0]
+        names = {p.address.casefold(): p for p in prose_people(line)}
+
+        def mark(match: re.Match) -> str:
+            address = normalize_address(match.group())
+            key = address.casefold()
+            if key not in marks:
+                marks[key] = len(reading.people)
+                person = names.get(key) or Person("", address)
+                reading.people.append(person)
+                if not (_excluded(person, letter, author) or key in own):
+                    reading.others.add(marks[key])
+            return f" @{marks[key]}@ "
+
+        lines.append(_replace_addresses(line, mark))
+    text = "\n".join(lines)
+    reading.words = note_words(text)
+    for number, sentence in enumerate(_SENTENCE_RE.findall(text)):
+        clauses = [_Clause(piece, _FIGURES.sub(" ", note_words(piece)), sentence.rstrip().endswith("?"))
+                   for part in _CLAUSE_RE.split(sentence) for piece in _joined_clauses(part)]
+        clauses = [clause for clause in clauses if clause.words.strip()]
+        reading.sentences.append(clauses)
+        _read_sentence(reading, number, clauses)
+    reading.delegates = bool(_DELEGATIONS.search(reading.words))
+    reading.doubts = bool(_DOUBTS.search(reading.words))
+    reading.indefinite = bool(_INDEFINITE.search(reading.words))
+    reading.says_nothing = _says_nothing(reading)
+    reading.approves = bool(_APPROVALS.search(reading.words))
+    reading.points = all(_bare(clauses) in _POINTERS | {""} for clauses in reading.sentences)
+    return reading
+
+
+def _bare(clauses: list[_Clause]) -> str:
+    """A sentence's words without courtesy ("Thanks!", "Merci d'avance")."""
+    return " ".join(" ".join(_COURTESY.sub(" ", clause.words) for clause in clauses).split())
+
+
+def _replace_addresses(line: str, mark) -> str:
+    out, end = [], 0
+    for match in find_addresses(line):
+        out.append(line[end : match.start()])
+        out.append(mark(match))
+        end = match.end()
+    out.append(line[end:])
+    return "".join(out)
+
+
+def _joined_clauses(part: str) -> list[str]:
+    """A clause split at its joining words ("I never met him but say no nicely")."""
+    pieces, current = [], []
+    for word in part.split():
+        if current and note_words(word) in _JOINERS:
+            pieces.append(" ".join(current))
+            current = []
+        else:
+            current.append(word)
+    pieces.append(" ".join(current))
+    return pieces
+
+
+def _read_sentence(reading: NoteReading, number: int, clauses: list[_Clause]) -> None:
+    bare = [" ".join(_COURTESY.sub(" ", clause.words).split()) for clause in clauses]
+    if any(bare) and all(not words or words in _DECLINE_ALONE for words in bare):
+        reading.declines = True  # "No.", "Nah, pass.", "Bof, non."
+    for clause in clauses:
+        words = clause.words
+        negations = [m for m in _NEGATORS.finditer(words)]
+        # A question opening on a negation asks ("Couldn't you introduce her to Paul?",
+        # "Tu ne pourrais pas la présenter à Paul ?"); deeper in, it negates.
+        polite = clause.question and bool(negations) and len(words[: negations[0].start()].split()) < 3
+
+        def negated(at: int) -> bool:
+            return not polite and any(m.end() <= at for m in negations)
+
+        requests = list(_REQUESTS.finditer(words))
+        for match in requests:
+            if not negated(match.start()):
+                reading.asks = True
+        for match in _SPARES.finditer(words):
+            if negated(match.start()) and _names_someone(clause):
+                reading.spares.add(number)
+        if _SPARE_PHRASES.search(words) and _names_someone(clause):
+            reading.spares.add(number)  # "keep Jane out of it"
+        for match in _DECLINES.finditer(words):
+            if polite and any(r.start() >= match.start() and r.end() <= match.end() for r in requests):
+                continue  # "Tu ne pourrais pas la présenter à Paul ?" asks, it does not refuse
+            if not _NEGATORS.search(match.group()) and negated(match.start()):
+                continue  # "don't decline this one"
+            if _DECLINE_SUBJECTS.search(words[: match.start()]) or _DOUBTS.search(words):
+                continue  # "he may decline", "maybe decline?"
+            reading.declines = True
+    if number in reading.spares:
+        for clause in clauses:
+            reading.spared |= {int(m) for m in _MARK_RE.findall(clause.text)}
+
+
+def _names_someone(clause: _Clause) -> bool:
+    """A clause that names a person: an address, or a capitalised word past its first."""
+    if _MARK_RE.search(clause.text):
+        return True
+    words = re.findall(r"[\w'’-]+", clause.text)[1:]
+    return any(w[:1].isupper() and w != "I" and fold(w) not in _NAME_STOPWORDS for w in words)
+
+
+def _says_nothing(reading: NoteReading) -> bool:
+    """Every sentence of the note is empty or asks nothing ("FYI.", "Thoughts?")."""
+    found = False
+    for clauses in reading.sentences:
+        bare = _bare(clauses)
+        if bare in _UNCLEAR_ALONE:
+            found = True
+        elif bare:
+            return False
+    return found
+
+
+def _is_spared(reading: NoteReading, person: Person) -> bool:
+    """Whether a sentence that spares someone names `person` (by address or name)."""
+    spared = " ".join(" ".join(c.words for c in reading.sentences[n]) for n in sorted(reading.spares))
+    marks = {i for i, p in enumerate(reading.people) if p.same_address(person.address)}
+    return bool(marks & reading.spared) or any(len(w) > 1 and w in spared.split() for w in note_words(person.name).split())
+
+
+def _names(reading: NoteReading, person: Person) -> bool:
+    """Whether the note names `person` (a word of their name: "I know Paul well")."""
+    words = set(reading.words.split())
+    return any(len(w) > 1 and w in words for w in note_words(person.name).split())
+
+
+def _own_addresses(note: list[str]) -> set[str]:
+    """Addresses the referrer gives as their own ("my personal address is …")."""
+    own = set()
+    for line in note:
+        for match in find_addresses(line):
+            before = re.split(r"[.!?]\s", line[: match.start()])[-1]
+            if _OWN_ADDRESS.search(note_words(before)):
+                own.add(normalize_address(match.group()).casefold())
+    return own
+
+
+def note_intent(reading: NoteReading, labelled: _Labelled) -> str:
+    """"decline", "unclear" or "request": what a referrer's note asks of the broker.
+
+    Precision first: a note is a decline only when a clause asks for one and nothing
+    asks to introduce anyone; a request only when nothing declines, doubts or spares;
+    a note that leaves the choice to the broker, or says nothing, is unclear. An
+    unclear note costs the referrer one more short message; a misread one contacts
+    someone the referrer wanted to spare.
+    """
+    asks = reading.asks or labelled.introduce is not None or labelled.target is not None
+    if reading.delegates or reading.says_nothing:
+        return "unclear"
+    if reading.declines:
+        unspared = reading.others - reading.spared
+        return "unclear" if asks or unspared else "decline"
+    if reading.doubts:
+        return "unclear"
+    return "request"
+
+
+def _roles_unclear(reading: NoteReading, labelled: _Labelled, forward: Forward) -> bool:
+    """A note that only names a person for the author ("Amara <a@x> would be a good
+    match for the sender"), above a message that asks for nothing: who wants to meet
+    whom is not said."""
+    if reading.asks or labelled.introduce is not None or labelled.target is not None:
+        return False
+    refers = any(not _described(reading.words, m) for m in _AUTHOR_REFERENCES.finditer(reading.words))
+    return refers and not _forward_asks(forward)
+
+
+def _described(words: str, reference: re.Match) -> bool:
+    """ "Carol is the author of a great book": a description of Carol, not the author."""
+    before = words[: reference.start()].split()
+    return bool(before) and before[-1] in _COPULAS
+
+
+def _forward_asks(forward: Forward) -> bool:
+    """Whether the forwarded message asks anything: a question, or to meet someone."""
+    return "?" in forward.body or bool(_MEET_RE.search(fold(forward.body)))
+
+
+def _wants_the_author(reading: NoteReading, forward: Forward) -> Person | None:
+    """The person a note asks to introduce to the forwarded message's author: "Could you
+    introduce Carol <carol@x> to the author of this post?", "To the sender below, please
+    introduce Carol <carol@x>", "an intro on behalf of Carol <carol@x>" → Carol. Only when
+    the note names nobody else."""
+    if forward.author is None or len(reading.others) != 1:
+        return None
+    (index,) = reading.others
+    person = reading.people[index]
+    mark = f"@{index}@"
+    words = reading.words
+    at = words.find(mark)
+    references = list(_AUTHOR_REFERENCES.finditer(words))
+    sentences = [" ".join(clause.words for clause in clauses) for clauses in reading.sentences]
+    for ref in references:
+        before = words[: ref.start()]
+        if not _ends_with(before, _TOWARDS):
+            continue
+        if 0 <= at < ref.start():
+            # "introduce Carol <c@x> to the author": in one sentence, or the author's
+            # sentence going on from the person's ("Carol\nc@x\n…to the one who sent").
+            own = next((s for s in sentences if ref.group() in s), "")
+            if mark in own or _TOWARDS.match(own):
+                return person
+        else:
+            # "To the sender of the message below, please introduce Carol <c@x>".
+            for sentence in sentences:
+                start = sentence.find(ref.group())
+                if start > 0 and mark in sentence[start:] and _CONNECTORS.fullmatch(sentence[:start].strip()):
+                    if _REQUESTS.search(sentence[start : sentence.find(mark)]):
+                        return person
+    if references and at >= 0:
+        marker = _REQUESTER_MARKERS.search(words[:at])
+        if marker and len(words[marker.end() : at].split()) <= 4:
+            return person  # "Pour l'auteure : une intro de la part de Yannick <y@x>"
     return None
+
+
+def _ends_with(text: str, pattern: re.Pattern[str]) -> bool:
+    """Whether `text` ends with a phrase of `pattern` ("… in touch with")."""
+    text = text.rstrip()
+    return any(m.end() == len(text) for m in pattern.finditer(text))
 
 
 def _target_copied(note: list[str], letter: Letter, requester: Person, named: str) -> Person | None:
@@ -682,9 +999,10 @@ def _candidates(lines: list[str], letter: Letter, requester: Person) -> list[Per
     """The people named with an address in `lines`, once each, but the parties of the
     letter itself (referrer, broker, requester)."""
     candidates: dict[str, Person] = {}  # by folded address, in the order first named
+    own = _own_addresses(lines)  # "my personal address is …"
     for line in lines:
         for person in prose_people(line):
-            if _excluded(person, letter, requester):
+            if _excluded(person, letter, requester) or person.address.casefold() in own:
                 continue
             known = candidates.get(person.address.casefold())
             if known is None or (not known.name and person.name):

@@ -103,6 +103,73 @@ class Language:
     # A note that opens with one of these asks the broker to decline the forwarded
     # request in the referrer's name ("Decline — we never worked together").
     decline_words: tuple[str, ...] = ()
+
+    # --- What a referrer's note asks: a request, a decline, or neither ----------------
+    # Read clause by clause, anywhere in the note; case, accents, apostrophes and
+    # hyphens are ignored ("dis-lui" = "dis lui", "can't" = "can t"), and "…" in an
+    # entry stands for up to three words ("let … down" matches "let him down").
+    #
+    # A clause that asks to decline in the referrer's name: an instruction ("send him a
+    # polite no", "let her down gently", "merci de refuser") or the referrer's own
+    # refusal ("I'll pass on this one", "can't vouch for him", "je passe mon tour").
+    # It does not count when negated ("don't decline this one", "je ne refuse pas":
+    # `note_negators`), when it is someone else's ("he may decline": `decline_subjects`),
+    # or when the clause doubts (`doubts`).
+    decline_phrases: tuple[str, ...] = ()
+    # A sentence that is nothing but one of these, courtesy aside, is a decline ("No.",
+    # "Pass. Politely.", "Bof, non."): alone, they may mean anything ("no rush").
+    decline_alone: tuple[str, ...] = ()
+    # Words of a note that leave the decision to the broker ("your call", "je te laisse
+    # voir"): the note is neither a request nor a decline; the referrer is asked.
+    delegations: tuple[str, ...] = ()
+    # Doubt ("not sure", "maybe", "peut-être"): a note that doubts is no request, and
+    # a decline counts only in a clause free of doubt.
+    doubts: tuple[str, ...] = ()
+    # A note that is nothing but one of these asks for nothing ("FYI", "Thoughts?",
+    # "Pour info", "Tu peux faire le nécessaire ?"): the referrer is asked.
+    unclear_alone: tuple[str, ...] = ()
+    # Courtesy and interjections around a short note or sentence ("please", "politely",
+    # "merci", "bof"): left out when a sentence is compared with `decline_alone` or a
+    # note with `unclear_alone`.
+    note_courtesy: tuple[str, ...] = ()
+    # Words that negate what follows them in their clause ("don't", "rather not", "ne",
+    # "pas"): "don't introduce them to Mia" spares Mia, "don't decline" is no decline.
+    note_negators: tuple[str, ...] = ()
+    # Set phrases read as blanks: they look like a negation, a refusal or a subject but
+    # say nothing of the request ("don't hesitate", "no problem", "s'il te plaît").
+    note_figures: tuple[str, ...] = ()
+    # Single words that join two clauses, each read on its own ("but", "so", "mais").
+    clause_joiners: tuple[str, ...] = ()
+    # Before a decline phrase in its clause, someone else's refusal, not the referrer's
+    # ("he may decline", "elle risque de refuser").
+    decline_subjects: tuple[str, ...] = ()
+    # Verbs asking the broker to introduce ("please connect them", "mets-les en
+    # relation"). Negated, they spare the person named after them ("don't introduce
+    # them to Mia"), like `spare_verbs` negated ("don't bother Priya", "ne pas
+    # transmettre à Karim").
+    request_verbs: tuple[str, ...] = ()
+    spare_verbs: tuple[str, ...] = ()
+    # Indefinite people ("someone on the finance side", "quelqu'un de chez nous"): a
+    # request that names nobody leaves the choice of the person to the broker.
+    indefinite_persons: tuple[str, ...] = ()
+    # Words just before a phrase of `author_references` that make it a description of
+    # the person named ("Carol is the author of a great book"), not the forwarded author.
+    copulas: tuple[str, ...] = ()
+    # Words just before the person a note names that make them the one who asks ("an
+    # intro on behalf of Yannick <y@x>", "de la part de …"): with the forwarded author
+    # referred to, the person named is the requester.
+    requester_markers: tuple[str, ...] = ()
+    # A sentence that gives the referrer's own other address ("my personal address is
+    # …", "je change d'adresse"): that address is nobody to introduce.
+    own_address_cues: tuple[str, ...] = ()
+    # Phrases that spare the person named in their clause without a negation ("keep
+    # Jane out of it", "laisse Jane tranquille").
+    spare_phrases: tuple[str, ...] = ()
+    # A note that names nobody takes the person the forwarded message asks for only
+    # when it agrees: it asks (`request_verbs`), names that person, approves ("happy
+    # to help", "vas-y"), or only points at the message ("See below.", or nothing).
+    approvals: tuple[str, ...] = ()
+    forward_pointers: tuple[str, ...] = ()
     # A referrer's commands by email, each the whole of what they write: a new message
     # asking how their referrals stand, a reply to one of the broker's messages about a
     # referral asking to call it off.
@@ -276,7 +343,10 @@ EN = Language(
     ),
     author_references=(
         "the author", "its author", "the writer", "the sender", "whoever wrote", "the person who wrote",
-        "author of", "writer of",
+        "author of", "writer of", "the speaker", "the person below", "the one who wrote", "the one who sent",
+        "whoever sent", "the signatory", "this guy", "this gentleman", "this lady", "this woman", "this man",
+        "this person", "the guy below", "the woman below", "the man below", "the poster",
+        "the person who emailed", "the person who contacted", "whoever emailed", "the person who sent",
     ),
     name_stopwords=(
         "Please", "Pls", "Meet", "Introduce", "Intro", "Connect", "Hi", "Hello", "Hey",
@@ -286,6 +356,102 @@ EN = Language(
     ),
     names=("en", "eng", "english", "anglais"),
     decline_words=("decline", "please decline", "politely decline", "decline please", "decline this"),
+    decline_phrases=(
+        "decline", "declining", "refuse", "refusal", "reject", "turn … down", "let … down", "say no", "saying no",
+        "tell him no", "tell her no", "tell them no", "it's a no", "this is a no", "that's a no", "this one's a no",
+        "it is a no", "a no from me", "no from me", "no for me", "no to this", "no to that", "no on this", "hard no",
+        "firm no", "polite no", "kind no", "courteous no", "gentle no", "nice no", "soft no", "friendly no",
+        "graceful no", "respectful no", "tactful no", "short no", "warm no", "no thanks", "no thank you",
+        "the answer is no", "answer's no", "pass on this", "pass on that", "pass on it", "pass on him",
+        "pass on her", "pass on them", "have to pass", "going to pass", "gonna pass", "will pass", "i'll pass",
+        "i'd pass", "rather pass", "polite pass", "pass politely", "can't vouch", "cannot vouch", "can not vouch",
+        "couldn't vouch", "won't vouch", "unable to vouch", "not vouch", "not someone i can vouch",
+        "not someone i'd vouch", "not someone i would vouch", "no one i can vouch", "nobody i can vouch",
+        "too busy to vouch", "can't recommend", "cannot recommend", "couldn't recommend", "won't recommend",
+        "not comfortable", "not in a position to", "can't help", "cannot help", "can't be of help", "unable to help",
+        "not able to help", "can't make the intro", "can't make this intro", "can't make an intro",
+        "can't make the introduction", "cannot make the intro", "won't make the intro", "not make the intro",
+        "not making the intro", "can't introduce", "cannot introduce", "won't introduce", "not going to introduce",
+        "rather not introduce", "prefer not to introduce", "i'd rather not", "i would rather not", "i'd prefer not",
+        "i would prefer not", "prefer not to", "rather not", "not a fit", "not a good fit", "isn't a fit",
+        "not the right fit", "not put my name", "not something i can", "not something i'd", "can't do this one",
+        "count me out", "sit this one out", "skip this one", "give it a miss", "not this one", "not this time",
+        "hard pass", "not … i can help", "not … i can vouch", "nothing i can do", "brush … off", "brush off",
+        "respond no", "reply no", "answer no", "answer is no", "a no", "send … a no", "it's a pass",
+        "a pass from me", "not for me", "not going to happen", "not going to make", "unable to make",
+        "not … make … intro", "not … make … introduction", "won't be making", "not be making",
+    ),
+    decline_alone=("no", "nope", "nah", "pass", "no thanks", "no thank you", "hard no", "no way", "not this one",
+                   "not this time", "i'll pass", "i pass", "decline", "no go", "a no", "no sorry", "sorry no",
+                   "hard pass"),
+    delegations=(
+        "your call", "up to you", "you decide", "you choose", "your choice", "your decision", "leave it to you",
+        "leave it with you", "over to you", "do what you think", "do whatever you think", "whatever you think",
+        "as you see fit", "however you see fit", "if you think", "unless you think", "if you feel",
+        "use your judgment", "use your judgement", "your judgment", "your judgement", "dealer's choice",
+        "not for me to decide", "do what you want", "whatever you want", "do as you like", "as you like",
+        "you'll know best", "you know best", "either way is fine", "i'll let you decide", "let you decide",
+        "let you judge", "let you be the judge",
+    ),
+    doubts=("not sure", "unsure", "maybe", "perhaps", "or not", "not certain", "don't know if",
+            "don't know whether", "no idea if", "no idea whether", "on the fence", "i wonder", "possibly",
+            "not convinced", "in two minds", "torn"),
+    unclear_alone=(
+        "fyi", "fyi only", "for your information", "for info", "for your info", "thoughts", "any thoughts",
+        "your thoughts", "what do you think", "what do you reckon", "can you handle this", "could you handle this",
+        "can you handle", "please handle", "handle this", "handle this one", "can you deal with this",
+        "deal with this", "take care of this", "can you take care of this", "could you take care of this",
+        "please advise", "see what you can do", "heads up", "just so you know", "interesting", "for you",
+        "over to you", "your call", "up to you", "thoughts on this", "any ideas", "ideas",
+    ),
+    note_courtesy=(
+        "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "cheers", "politely", "kindly", "nicely",
+        "gently", "courteously", "sorry", "honestly", "well", "hmm", "hm", "hi", "hello", "hey", "ok", "okay",
+        "just", "for me", "then", "again", "sadly", "alas", "unfortunately", "be nice", "thanks in advance",
+        "many thanks", "best", "regards", "i'm afraid", "afraid", "on my behalf", "from me", "with thanks",
+        "polite but firm", "but be nice about it", "about it", "here", "on this one", "on this",
+    ),
+    note_negators=(
+        "not", "don't", "dont", "do not", "doesn't", "does not", "didn't", "did not", "can't", "cant", "cannot",
+        "won't", "wont", "will not", "wouldn't", "would not", "shouldn't", "should not", "isn't", "aren't",
+        "never", "no need to", "without", "rather than", "instead of", "unable to", "hold off", "no longer",
+        "under no circumstances", "in no case", "by no means", "not comfortable",
+    ),
+    note_figures=(
+        "don't hesitate", "do not hesitate", "never hesitate", "can't wait", "cannot wait", "not only",
+        "no doubt", "without doubt", "without hesitation", "can't recommend … enough", "cannot recommend … enough",
+        "couldn't recommend … more", "can't speak highly enough", "no problem", "not a problem", "no worries",
+        "no rush", "no hurry", "not least", "no-brainer", "no brainer",
+    ),
+    clause_joiners=("but", "so", "and", "then", "though", "although", "however", "also", "or", "plus",
+                    "otherwise", "instead", "because", "since"),
+    decline_subjects=("he", "she", "they", "may", "might", "probably", "likely", "whether", "in case",
+                      "if he", "if she", "if they"),
+    request_verbs=(
+        "introduce", "intro", "connect", "put … in touch", "in touch with", "meet", "make the intro",
+        "make an intro", "make the introduction", "make an introduction", "set up", "set it up", "set this up",
+        "set that up", "reach out to", "contact", "loop in", "hook … up", "link … up", "pair … with",
+        "send the intro", "send the formal intro", "send an intro",
+    ),
+    spare_verbs=(
+        "bother", "disturb", "loop in", "cc", "copy", "forward", "pass … on", "send", "write to", "email",
+        "involve", "trouble", "pester", "reach out", "drag … into", "burn goodwill", "sending him over",
+        "sending her over", "bothering", "disturbing", "looping in", "forwarding", "passing … on", "sending",
+        "writing to", "emailing", "contacting", "introducing", "connecting", "involving", "copying",
+    ),
+    indefinite_persons=("someone", "somebody", "anyone", "anybody", "a person", "one of", "whoever you"),
+    copulas=("is", "was", "s", "are", "were", "be"),
+    requester_markers=("on behalf of", "at the request of", "requested by", "asked by"),
+    own_address_cues=(
+        "my address", "my personal address", "my new address", "my other address", "my private address",
+        "my email", "my personal email", "my new email", "my e-mail", "reach me at", "write to me at",
+        "my home address", "my gmail", "if anything bounces",
+    ),
+    spare_phrases=("keep … out", "leave … out", "leave … alone", "spare", "off limits", "off-limits"),
+    approvals=("yes", "sure", "ok", "okay", "go ahead", "happy to", "glad to", "go for it", "of course",
+               "by all means", "please do", "fine by me", "good by me", "all good"),
+    forward_pointers=("see below", "below", "see attached", "attached", "see the message below", "as below",
+                      "forwarding", "forwarded", "see his message", "see her message", "see below for details"),
     status_words=("status", "status please", "my referrals", "my introductions", "open referrals",
                   "open introductions", "where are my introductions", "where do my introductions stand"),
     cancel_words=("cancel", "cancel it", "cancel this", "please cancel", "cancel please", "cancel this one",
@@ -534,7 +700,7 @@ FR = Language(
     context_labels=("Pourquoi", "Contexte", "Raison", "Motif"),
     lang_labels=("Langue",),
     introduce_verbs=("Présenter", "Présente", "Présentez"),
-    target_connectors=("à", "a", "avec", "et"),
+    target_connectors=("à", "a", "avec", "et", "vers"),
     meet_verbs=(
         "présenter", "présente", "présentez", "rencontrer", "mettre en relation", "mettre en contact",
         "mise en relation", "contacter", "parler à", "parler avec", "échanger avec", "entrer en contact",
@@ -544,7 +710,12 @@ FR = Language(
     ),
     author_references=(
         "l'auteur", "l'auteure", "l'autrice", "l'expéditeur", "l'expéditrice", "la personne qui a écrit",
-        "celui qui a écrit", "celle qui a écrit", "auteur de", "autrice de",
+        "celui qui a écrit", "celle qui a écrit", "auteur de", "autrice de", "la personne qui m'a écrit",
+        "celui qui m'a écrit", "celle qui m'a écrit", "la personne ci-dessous", "la personne en dessous",
+        "la personne plus bas", "l'intervenant", "l'intervenante", "le conférencier", "la conférencière",
+        "le signataire", "la signataire", "ce monsieur", "cette dame", "cette personne", "ce type", "ce gars",
+        "cette femme", "cet homme", "l'émetteur", "l'émettrice", "la personne qui m'a contacté",
+        "celui qui m'a contacté", "celle qui m'a contactée", "la personne qui a envoyé",
     ),
     name_stopwords=(
         "Bonjour", "Salut", "Coucou", "Merci", "Présenter", "Présente", "Présentez",
@@ -556,6 +727,91 @@ FR = Language(
     name_particles=("de", "du", "des", "la", "le", "d'"),
     names=("fr", "fra", "fre", "french", "français", "francais"),
     decline_words=("refuser", "refuse", "décliner", "décline", "merci de refuser", "merci de décliner"),
+    decline_phrases=(
+        "refuser", "refuse", "refusez", "refuses", "refus", "décliner", "décline", "déclinez", "déclines",
+        "rejeter", "éconduire", "dire non", "dis lui non", "dites lui non", "lui dire non", "répondre non",
+        "réponds lui non", "répondez lui non", "un non", "un petit non", "un beau non", "un gentil non",
+        "non poli", "non courtois", "non gentil", "non sympa", "c'est non", "ce sera non", "c'est un non",
+        "ça sera non", "non pour moi", "non merci", "non de ma part", "pas pour moi", "passe mon tour",
+        "passer mon tour", "pas donner suite", "pas y donner suite", "sans suite", "pas possible",
+        "pas faisable", "pas … recommander", "pas … me porter garant", "pas garant", "pas … aider",
+        "pas à l'aise", "pas confortable", "préfère pas", "préfère ne pas", "préférerais ne pas",
+        "préférerais pas", "pas cette fois", "pas … présenter", "pas … mettre en relation",
+        "pas … faire le lien", "connais pas assez", "pas pour cette fois", "pas … je peux aider",
+        "pas … faire … présentation", "pas … faire … mise en relation", "pas … faire … intro", "pas question",
+        "hors de question",
+    ),
+    decline_alone=("non", "non merci", "nan", "nope", "je passe", "je vais passer", "pas pour moi", "c'est non",
+                   "niet", "pas cette fois", "je décline", "non désolé", "non désolée", "désolé non"),
+    delegations=(
+        "je te laisse voir", "je te laisse gérer", "je te laisse juger", "je te laisse décider",
+        "je te laisse choisir", "je te laisse apprécier", "je vous laisse voir", "je vous laisse gérer",
+        "je vous laisse juger", "je vous laisse décider", "je vous laisse apprécier", "je vous laisse choisir",
+        "à toi de voir", "à vous de voir", "à toi de juger", "à vous de juger", "c'est toi qui vois",
+        "c'est vous qui voyez", "comme tu veux", "comme vous voulez", "comme tu le sens", "comme vous le sentez",
+        "fais en ce que tu veux", "faites en ce que vous voulez", "à ta discrétion", "à votre discrétion",
+        "à ton appréciation", "à votre appréciation", "si tu penses", "si tu juges", "si vous pensez",
+        "si vous jugez", "si tu trouves", "si vous trouvez", "à moins que tu", "à moins que vous",
+        "c'est ton choix", "ta décision", "je m'en remets à toi", "je m'en remets à vous", "comme bon te semble",
+        "comme bon vous semble", "ce que tu veux", "ce que tu préfères", "ce que vous préférez",
+    ),
+    doubts=("pas sûr", "pas sûre", "pas certain", "pas certaine", "pas convaincu", "pas convaincue", "peut-être",
+            "ou pas", "je ne sais pas", "je sais pas", "sais pas trop", "j'hésite", "je me demande",
+            "éventuellement", "mitigé", "mitigée"),
+    unclear_alone=(
+        "pour info", "pour information", "pour ton info", "pour ton information", "pour votre information",
+        "pour votre info", "fyi", "à voir", "qu'en penses-tu", "qu'en pensez-vous", "t'en penses quoi",
+        "vous en pensez quoi", "ton avis", "votre avis", "des idées", "une idée", "tu peux faire le nécessaire",
+        "pouvez-vous faire le nécessaire", "peux-tu faire le nécessaire", "pourrais-tu faire le nécessaire",
+        "pourriez-vous faire le nécessaire", "merci de faire le nécessaire", "fais le nécessaire",
+        "faire le nécessaire", "tu peux gérer", "peux-tu gérer", "tu peux t'en charger", "je te laisse",
+        "je vous laisse", "je te transmets", "je vous transmets", "je transmets", "à toi", "à vous",
+    ),
+    note_courtesy=(
+        "merci", "merci d'avance", "merci beaucoup", "svp", "stp", "s'il te plaît", "s'il vous plaît", "poliment",
+        "gentiment", "courtoisement", "bonjour", "salut", "coucou", "bof", "désolé", "désolée", "dsl", "bon",
+        "ben", "bah", "hélas", "malheureusement", "franchement", "honnêtement", "alors", "eh bien", "hmm",
+        "bises", "cordialement", "de ma part", "pour celui-là", "pour celle-là", "pour celui-ci",
+        "pour celle-ci", "sur ce coup", "cette fois", "ok",
+    ),
+    note_negators=("ne", "n'", "pas", "jamais", "sans", "aucun", "aucune", "plutôt que", "au lieu de",
+                   "inutile de", "évite de", "évitez de", "éviter de", "en aucun cas", "sous aucun prétexte",
+                   "surtout pas"),
+    note_figures=(
+        "n'hésite pas", "n'hésitez pas", "sans hésiter", "sans hésitation", "pas de souci", "pas de soucis",
+        "pas de problème", "sans souci", "sans problème", "ne manque pas de", "s'il te plaît", "s'il vous plaît",
+        "s'il te plait", "s'il vous plait", "ne … que", "sans doute", "pas mal",
+    ),
+    clause_joiners=("mais", "donc", "et", "alors", "puis", "cependant", "pourtant", "sinon", "ou", "aussi", "car"),
+    decline_subjects=("il", "elle", "ils", "elles", "risque de", "pourrait", "pourraient", "probablement",
+                      "sûrement"),
+    request_verbs=(
+        "présenter", "présente", "présentez", "présentes", "mettre … en relation", "mets … en relation",
+        "mettez … en relation", "mise en relation", "en relation avec", "en contact avec", "mettre … en contact",
+        "mets … en contact", "mettez … en contact", "en lien avec", "faire le lien", "fais le lien",
+        "faites le lien", "rencontrer", "contacter", "contacte", "contactez", "introduire", "jumeler",
+        "jumelle", "connecter", "faire les présentations", "une intro", "l'intro",
+    ),
+    spare_verbs=(
+        "déranger", "dérange", "embêter", "embête", "importuner", "solliciter", "sollicite", "transmettre",
+        "transmets", "transférer", "transfère", "écrire", "écris", "écrivez", "mettre en copie", "mêler",
+        "impliquer", "envoyer", "envoie", "parler à", "parle à", "passer à",
+    ),
+    indefinite_persons=("quelqu'un", "n'importe qui", "une personne", "l'un de", "l'une de", "qui tu veux",
+                        "qui vous voulez"),
+    copulas=("est", "était", "sont", "c'est"),
+    requester_markers=("de la part de", "à la demande de", "pour le compte de", "au nom de"),
+    own_address_cues=(
+        "mon adresse", "ma nouvelle adresse", "mon adresse perso", "mon autre adresse", "mon mail perso",
+        "mon courriel perso", "je change d'adresse", "change d'adresse", "mon e-mail perso", "me joindre à",
+        "mon adresse personnelle",
+    ),
+    spare_phrases=("laisse … tranquille", "laisser … tranquille", "laissez … tranquille", "à l'écart",
+                   "en dehors de ça", "en dehors de tout ça", "hors de ça"),
+    approvals=("oui", "ok", "d'accord", "vas y", "allez y", "avec plaisir", "volontiers", "ok pour moi",
+               "bien sûr", "pas de souci", "go", "banco", "avec joie"),
+    forward_pointers=("voir ci-dessous", "ci-dessous", "voir plus bas", "voir pièce jointe", "ci-joint",
+                      "voir le message ci-dessous", "voir son message", "voir message ci-dessous"),
     status_words=("statut", "état", "mes mises en relation", "mes présentations", "où en sont mes mises en relation",
                   "point sur mes mises en relation"),
     cancel_words=("annuler", "annule", "annulez", "annule-la", "annulez-la", "merci d'annuler",

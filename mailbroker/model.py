@@ -121,6 +121,7 @@ INTAKE_ERROR_CODES = (
     "duplicate",  # a referral for the same two people is still open (detail: its ref)
     "suppressed",  # a party asked never to be contacted (detail: the address)
     "too_large",  # the message is over limits.max_message_size (detail: its size and the limit)
+    "unclear_intent",  # the note is neither clearly a request nor clearly a decline ("your call", "FYI")
 )
 
 

@@ -719,3 +719,160 @@ def test_no_part_of_an_address_is_left_in_the_context():
             "---------- Forwarded message ---------\nFrom: John <john@acme.test>\n")
     result = read_request(message(note, subject="Fwd: x"), BROKER)
     assert "@" not in getattr(result, "context", "")
+
+
+# --- What the note asks: a request, a decline, or a question back to the referrer -------------
+# The forwarded message names someone with an address (Jane): a decline must never write
+# to her, and neither must a note that is not clearly a request.
+
+JOHN = "john.smith@acme.test"
+
+
+def _read(note: str, forwarded: str = ASKS_FOR_JANE):
+    return read_request(message(note + "\n" + forwarded), BROKER)
+
+
+def _declined(result) -> bool:
+    return isinstance(result, ReferralRequest) and result.decline and result.requester.address == JOHN \
+        and result.target == Person("", "")
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Could you let him down gently? I only know him from one dinner.",
+        "I'm going to have to say no to this one. Be kind, please.",
+        "Honestly I can't vouch for John. A friendly no from me, please.",
+        "Sorry, I'd rather pass on this. Please reply to him for me.",
+        "Nope. Nicely though.",
+        "Thanks, but it's a no. He'll understand.",
+        "Please turn this request down on my behalf — no reason needed.",
+        "Hi, I barely know him, so please decline politely. Thanks, Claire",
+        "Je ne peux pas me porter garant de lui : dis-lui non gentiment, s'il te plaît.",
+        "Merci de lui répondre non de ma part, avec tact.",
+        "Bof, non. Je ne le connais pas assez pour le recommander.",
+        "Je vais passer mon tour sur celle-ci ; un refus courtois suffira.",
+        "Pourriez-vous décliner en mon nom ? Je ne fais pas d'introductions pour les levées de fonds.",
+        "Non merci pour celle-là.",
+    ],
+)
+def test_a_natural_decline_anywhere_in_the_note_declines_and_contacts_nobody_else(note):
+    assert _declined(_read(note))
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Please don't write to Jane (jane@globex.test) about this; send John a courteous no instead.",
+        "Decline, and leave Paul <paul@initech.test> out of it: he asked for a quiet month.",
+        "Refuse poliment, et surtout ne contacte pas Paul <paul@initech.test>, il est en congé.",
+        "Je ne veux pas déranger Paul (paul@initech.test) avec ça. Un petit non gentil stp.",
+    ],
+)
+def test_a_decline_that_spares_someone_named_with_an_address_still_declines(note):
+    assert _declined(_read(note))
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Don't decline this one: introduce him to Paul <paul@initech.test>, I know Paul from Acme.",
+        "Je ne refuse pas, au contraire : présente-le à Paul <paul@initech.test>.",
+        "Please put John in touch with Paul <paul@initech.test>; he might say no, but it's worth asking.",
+        "Tu ne pourrais pas le présenter à Paul <paul@initech.test> ? Ils ont fait la même école.",
+        "Don't hesitate to introduce John to Paul <paul@initech.test>, no rush.",
+        "Paul <paul@initech.test> turned down two founders last week, but he'll like John. Please connect them.",
+    ],
+)
+def test_a_negated_decline_or_someone_elses_is_no_decline(note):
+    result = _read(note)
+    assert isinstance(result, ReferralRequest) and not result.decline, result
+    assert (result.requester.address, result.target.address) == (JOHN, "paul@initech.test")
+
+
+@pytest.mark.parametrize(
+    "note, lang",
+    [
+        # the choice left to the broker
+        ("Your call on this one.", "en"),
+        ("I'll leave it with you, whatever you think is best.", "en"),
+        ("Either connect him with Paul <paul@initech.test> or let him down easy.", "en"),
+        ("À toi de voir pour celui-là.", "fr"),
+        ("Comme tu le sens, je n'ai pas d'avis.", "fr"),
+        # doubt
+        ("Not sure I'd vouch for John... perhaps Paul <paul@initech.test> could meet him?", "en"),
+        ("Pas sûr de pouvoir le recommander. Peut-être Paul <paul@initech.test> ?", "fr"),
+        # nothing said
+        ("FYI", None),
+        ("Thoughts?", None),
+        ("Can you deal with this one?", "en"),
+        ("Pour info.", None),
+        # a decline and a request at once
+        ("Please decline the calendar invite and connect John with Paul <paul@initech.test> instead.", "en"),
+        # someone spared, nobody else named
+        ("Don't bother Jane with this.", "en"),
+        ("Ne transmets pas à Jane, elle est débordée.", "fr"),
+        # whom to meet left to the broker
+        ("Introduce him to someone in marketing.", "en"),
+        ("Présente-le à quelqu'un de l'équipe juridique.", "fr"),
+    ],
+)
+def test_a_note_neither_clearly_a_request_nor_clearly_a_decline_asks_the_referrer(note, lang):
+    result = _read(note)
+    assert isinstance(result, IntakeError) and result.code == "unclear_intent", result
+    if lang:
+        assert result.lang == lang
+
+
+def test_unclear_intent_is_a_declared_code():
+    assert "unclear_intent" in INTAKE_ERROR_CODES
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Could you introduce Carol Price <carol@brightside.test> to whoever wrote this? They'd get on.",
+        "Please connect Carol (carol@brightside.test) with the writer below; Carol asked me.",
+        "carol@brightside.test would love to meet the sender. Can you set it up?",
+        "To the author of the newsletter below: please introduce Carol Price <carol@brightside.test>.",
+        "Introduce this person:\nCarol Price\ncarol@brightside.test\n...to the one who sent the post underneath.",
+        "Merci de mettre Carol <carol@brightside.test> en contact avec la personne ci-dessous.",
+        "Présente Carol Price (carol@brightside.test) à celle qui m'a écrit, c'est Carol qui demande.",
+        "Pour l'autrice ci-dessous : une intro de la part de Carol Price <carol@brightside.test>.",
+    ],
+)
+def test_an_inverted_note_makes_the_person_named_the_requester_and_the_author_the_target(note):
+    result = _read(note, POST)
+    assert isinstance(result, ReferralRequest) and not result.decline, result
+    assert (result.requester.address, result.target.address) == ("carol@brightside.test", "maya@maya-writes.test")
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "The sender should be introduced to Carol Price <carol@brightside.test>.",
+        "Carol Price <carol@brightside.test> would be a great match for the sender.",
+        "L'expéditeur souhaite rencontrer Carol Price <carol@brightside.test>.",
+    ],
+)
+def test_the_author_as_the_one_who_asks_keeps_the_usual_order(note):
+    result = _read(note)
+    assert (result.requester.address, result.target.address) == (JOHN, "carol@brightside.test")
+
+
+def test_a_person_named_for_an_author_who_asked_nothing_asks_the_referrer():
+    """Who wants to meet whom is not said: the post asks for nothing."""
+    result = _read("Carol Price <carol@brightside.test> would be a great match for the sender.", POST)
+    assert isinstance(result, IntakeError) and result.code == "unclear_intent"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Please connect him with Paul <paul@initech.test>. (If it bounces, my personal address is claire.m@home.test.)",
+        "Présente-le à Paul <paul@initech.test>. Je change d'adresse bientôt, la nouvelle : claire.m@home.test",
+    ],
+)
+def test_the_referrers_own_other_address_is_no_target(note):
+    result = _read(note)
+    assert (result.requester.address, result.target.address) == (JOHN, "paul@initech.test")
