@@ -612,8 +612,9 @@ def read_note(note: list[str], letter: Letter, author: Person | None) -> NoteRea
     reading.doubts = bool(_DOUBTS.search(reading.words))
     reading.indefinite = bool(_INDEFINITE.search(reading.words))
     reading.says_nothing = _says_nothing(reading)
-    reading.approves = bool(_APPROVALS.search(reading.words))
-    reading.points = all(_bare(clauses) in _POINTERS | {""} for clauses in reading.sentences)
+    reading.approves = any(_APPROVALS.search(clause.words) for clauses in reading.sentences for clause in clauses
+                           if not clause.question)  # "Happy to help", not "Yes or no?"
+    reading.points = not reading.says_nothing and all(_bare(c) in _POINTERS | {""} for c in reading.sentences)
     return reading
 
 
@@ -636,8 +637,9 @@ def _joined_clauses(part: str) -> list[str]:
     """A clause split at its joining words ("I never met him but say no nicely")."""
     pieces, current = [], []
     for word in part.split():
-        if current and note_words(word) in _JOINERS:
-            pieces.append(" ".join(current))
+        if note_words(word) in _JOINERS:
+            if current:
+                pieces.append(" ".join(current))
             current = []
         else:
             current.append(word)
@@ -647,8 +649,11 @@ def _joined_clauses(part: str) -> list[str]:
 
 def _read_sentence(reading: NoteReading, number: int, clauses: list[_Clause]) -> None:
     bare = [" ".join(_COURTESY.sub(" ", clause.words).split()) for clause in clauses]
+    question = bool(clauses) and clauses[0].question
     if any(bare) and all(not words or words in _DECLINE_ALONE for words in bare):
         reading.declines = True  # "No.", "Nah, pass.", "Bof, non."
+    elif not question and any(words in _DECLINE_ALONE for words in bare):
+        reading.declines = True  # "I don't know her, so no."
     for clause in clauses:
         words = clause.words
         negations = [m for m in _NEGATORS.finditer(words)]
@@ -668,6 +673,8 @@ def _read_sentence(reading: NoteReading, number: int, clauses: list[_Clause]) ->
                 reading.spares.add(number)
         if _SPARE_PHRASES.search(words) and _names_someone(clause):
             reading.spares.add(number)  # "keep Jane out of it"
+        if negations and not polite:
+            reading.spared |= {int(m) for m in _MARK_RE.findall(clause.text)}  # "Jane <j@x> isn't taking intros"
         for match in _DECLINES.finditer(words):
             if polite and any(r.start() >= match.start() and r.end() <= match.end() for r in requests):
                 continue  # "Tu ne pourrais pas la présenter à Paul ?" asks, it does not refuse
@@ -694,11 +701,15 @@ def _says_nothing(reading: NoteReading) -> bool:
     found = False
     for clauses in reading.sentences:
         bare = _bare(clauses)
-        if bare in _UNCLEAR_ALONE:
+        if bare in _UNCLEAR_ALONE or _raw(clauses) in _UNCLEAR_ALONE:  # "Hmm.", "Bof…"
             found = True
         elif bare:
             return False
     return found
+
+
+def _raw(clauses: list[_Clause]) -> str:
+    return " ".join(clause.words for clause in clauses)
 
 
 def _is_spared(reading: NoteReading, person: Person) -> bool:

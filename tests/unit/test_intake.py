@@ -754,6 +754,10 @@ def _declined(result) -> bool:
         "Je vais passer mon tour sur celle-ci ; un refus courtois suffira.",
         "Pourriez-vous décliner en mon nom ? Je ne fais pas d'introductions pour les levées de fonds.",
         "Non merci pour celle-là.",
+        "I've never worked with him, so no.",
+        "Je ne la connais pas, donc non. Avec mes regrets.",
+        "No can do this time, sorry.",
+        "Pas chaud pour celui-là, refuse gentiment.",
     ],
 )
 def test_a_natural_decline_anywhere_in_the_note_declines_and_contacts_nobody_else(note):
@@ -767,6 +771,7 @@ def test_a_natural_decline_anywhere_in_the_note_declines_and_contacts_nobody_els
         "Decline, and leave Paul <paul@initech.test> out of it: he asked for a quiet month.",
         "Refuse poliment, et surtout ne contacte pas Paul <paul@initech.test>, il est en congé.",
         "Je ne veux pas déranger Paul (paul@initech.test) avec ça. Un petit non gentil stp.",
+        "Please decline: Paul <paul@initech.test> isn't taking intros this month.",
     ],
 )
 def test_a_decline_that_spares_someone_named_with_an_address_still_declines(note):
@@ -807,6 +812,10 @@ def test_a_negated_decline_or_someone_elses_is_no_decline(note):
         ("Thoughts?", None),
         ("Can you deal with this one?", "en"),
         ("Pour info.", None),
+        ("Hmm.", None),
+        ("Yes or no?", None),
+        # a decline, and someone else suggested
+        ("I can't help him, but Paul <paul@initech.test> might.", "en"),
         # a decline and a request at once
         ("Please decline the calendar invite and connect John with Paul <paul@initech.test> instead.", "en"),
         # someone spared, nobody else named
@@ -839,6 +848,8 @@ def test_unclear_intent_is_a_declared_code():
         "Merci de mettre Carol <carol@brightside.test> en contact avec la personne ci-dessous.",
         "Présente Carol Price (carol@brightside.test) à celle qui m'a écrit, c'est Carol qui demande.",
         "Pour l'autrice ci-dessous : une intro de la part de Carol Price <carol@brightside.test>.",
+        "Carol <carol@brightside.test> asked me for an intro to whoever this is.",
+        "Merci de faire le lien entre Carol <carol@brightside.test> et la rédactrice de cette lettre.",
     ],
 )
 def test_an_inverted_note_makes_the_person_named_the_requester_and_the_author_the_target(note):
@@ -853,6 +864,8 @@ def test_an_inverted_note_makes_the_person_named_the_requester_and_the_author_th
         "The sender should be introduced to Carol Price <carol@brightside.test>.",
         "Carol Price <carol@brightside.test> would be a great match for the sender.",
         "L'expéditeur souhaite rencontrer Carol Price <carol@brightside.test>.",
+        "Mets l'expéditeur en contact avec Carol Price <carol@brightside.test>.",
+        "Please introduce this person to Carol Price <carol@brightside.test>.",
     ],
 )
 def test_the_author_as_the_one_who_asks_keeps_the_usual_order(note):
