@@ -21,9 +21,17 @@ Jane Doe (jane@x)?"). When the note names the requester instead ("Introduce: Car
 <carol@x>", "introduce Carol <carol@x> to the author of this post"), the forwarded
 message's author is the target: a post, a newsletter. An explicit request may also be
 prose with two addresses ("Could you put John <john@x> in touch with Jane <jane@x>?").
-Whether the
-referrer is allowed, duplicates and the suppression list are decided elsewhere: this
-module only reads, so that every mistake it finds can be explained to the referrer.
+
+Above a forward, the note is first read for what it asks (`read_note`, `note_intent`):
+a request; a decline ("please say no for me", "je ne peux pas le recommander, dis-lui
+non"), anywhere in the note, which names only the forwarded author, whoever else the
+note or the message names; or neither ("your call", "FYI", "not sure… maybe Dana?"),
+the error "unclear_intent", which asks the referrer which they meant. Precision first:
+a note that is not clearly one or the other is never guessed into writing to someone.
+
+Whether the referrer is allowed, duplicates and the suppression list are decided
+elsewhere: this module only reads, so that every mistake it finds can be explained to
+the referrer.
 """
 
 from __future__ import annotations
