@@ -32,6 +32,16 @@ The sets:
    the third parties contacted: a note that asked for a decline, or should have been
    asked about, read as a request to introduce someone: the worst mistake a note
    can cause. notes_b is held out: only its figures are ever looked at.
+8. independent replies (tests/labelled/independent/shared_dev, replies_a, structural_a;
+   and the held-out replies_b, structural_b): consent replies written from a brief by
+   authors who had not read the reader, sent through every client layout; structural_*
+   are whole messages whose layout is the trap (an answer between quoted lines, text
+   hidden in the HTML, an auto-reply without its headers). Right when the answer is
+   the label or one of its `also_ok`.
+
+Every reply row shows its "yes recall": of the clear yeses (labelled yes, unclear not
+allowed), how many were read as yes. The reader is precise first: a false yes fails the
+tests at once; a genuine yes read as unclear costs one more message.
 
 Each set is a function returning a `Result`; sets whose data is absent are skipped.
 """
@@ -63,7 +73,7 @@ class Result:
     total: int = 0
     correct: int = 0
     false_yes: int = 0
-    yeses: int = 0  # replies whose label is yes
+    yeses: int = 0  # replies whose label is yes, and not also_ok unclear (a clear yes)
     yeses_read: int = 0  # of those, read as yes: the recall of yes
     false_positives: int = 0  # automatic: ordinary mail taken for automatic
     checked_negatives: int = 0  # automatic: how many ordinary messages were checked
@@ -117,8 +127,8 @@ def consent_replies(labelled: Path = LABELLED, folder: str = "replies", name: st
         reply = replies.read_reply(_read(folder / row["file"]))
         expected, got = row["answer"], str(reply.answer)
         ok = got == expected or got in (row.get("also_ok") or "").split(",")
-        if expected == "yes":
-            result.yeses += 1
+        if expected == "yes" and "unclear" not in (row.get("also_ok") or ""):
+            result.yeses += 1  # a clear yes: its labeller did not allow unclear for it
             result.yeses_read += reply.answer is Answer.YES
         if ok and got == expected == "yes" and "note" in row and not note_matches(row["note"], reply.note):
             ok = False
@@ -387,6 +397,9 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
         referrals(labelled),
         consent_replies(labelled, "holdout/replies", "held-out replies"),
         referrals(labelled, "holdout/referrals", "held-out referrals"),
+        consent_replies(labelled, "independent/shared_dev", "replies dev"),
+        consent_replies(labelled, "independent/replies_a", "replies A"),
+        consent_replies(labelled, "independent/structural_a", "structural A"),
         notes(labelled, "independent/notes_dev", "notes dev"),
         notes(labelled, "independent/notes_a", "notes A"),
         notes(labelled, "independent/notes_b", "notes B"),

@@ -185,8 +185,11 @@ class Language:
 class Answers:
     """How people say yes, no and stop in one language.
 
-    A phrase counts when its words appear in a row; `classify` in replies.py decides
-    what a mix of them means (negation and hedges beat yes; yes with no is unclear).
+    A phrase counts when its words appear in a row; `answers.classify` decides what a
+    mix of them means. Precision first: a reply is a yes only when a sentence agrees to
+    the introduction and nothing anywhere in it points elsewhere (a negation, a hedge, a
+    contrast, a question of doubt, a yes to something else). The tables below say what
+    each word is; the reader never names a phrase.
     """
 
     yes: tuple[str, ...]
@@ -227,6 +230,33 @@ class Answers:
     # Thanks that open a clause of courtesy ("Thanks for thinking of me, yes"): the
     # clause is left out of the note.
     thanks: tuple[str, ...] = ()
+    # Words that may stand beside a yes in a sentence that says nothing but yes: the
+    # people ("you", "us", "her"), courtesy, praise, the words that hold a sentence
+    # together. "Yes, I'd be very glad to" is all yes; "Yes, the invoice went out" is a
+    # yes to something else, because "invoice" and "went" are not here.
+    plain: tuple[str, ...] = ()
+    # Words of the introduction itself: a yes whose clause speaks of meeting, talking,
+    # a call or a coffee is a yes to this introduction, whatever else the sentence
+    # adds about the person ("Yes, I ran payments at Finlo, happy to share").
+    anchors: tuple[str, ...] = ()
+    # Words that turn what follows against what came before ("that said", "actually",
+    # "cela dit", "en fait"). Harmless only when they open a constraint ("Yes, but not
+    # before June") or doubts a person thinks aloud before deciding ("…But Rachel
+    # never sent me a dud. So yes.").
+    contrasts: tuple[str, ...] = ()
+    # Regret ("unfortunately", "hélas"): what comes next is a reason it cannot happen,
+    # unless the reply goes on to decide yes after all.
+    regrets: tuple[str, ...] = ()
+    # What opens a decision taken after thinking aloud ("So yes", "Anyway", "Bref").
+    resolutions: tuple[str, ...] = ()
+    # Things a yes may answer that are not the introduction: other business ("the
+    # invoice", "the slides"), errands, family. A reply that speaks of them is no yes to
+    # this introduction.
+    elsewhere: tuple[str, ...] = ()
+    # How people say who they are: the "line about yourself" the consent request invites
+    # after a yes ("Yes — I lead the litigation team at Acme"). Like an anchor, it makes
+    # the yes one to this introduction.
+    credentials: tuple[str, ...] = ()
 
 
 # --- English -----------------------------------------------------------------------------
@@ -499,7 +529,12 @@ EN = Language(
             "why not", "don't see why not", "can't see why not", "i don't see why not",
             "ya sure", "yess", "i'm keen", "i am keen", "keen to", "i'd love that", "i would love that",
             "accepted", "i consent", "consent given", "feel free to introduce", "feel free to connect",
-            "👍", "✅", "👌",
+            "i would be delighted", "would be delighted", "i'd be pleased", "i would be pleased", "would be pleased",
+            "please proceed", "kindly proceed", "proceed with the introduction", "i would welcome",
+            "would welcome an introduction", "i'd welcome", "happy to be introduced", "glad to be introduced",
+            "happy to accept", "glad to accept", "i accept this introduction", "that's a yes", "a yes from me",
+            "it's a yes", "yes from me", "loop me in", "i look forward to", "looking forward to", "ofc",
+            # A thumbs-up alone may only say "received": it is no yes on its own ("Sure 👍" is).
         ),
         no=(
             "no", "nope", "nah", "no thanks", "no thank you", "not interested",
@@ -550,7 +585,11 @@ EN = Language(
             "no problem", "no problemo", "no prob", "no probs", "no worries",
             "no doubt", "no question", "no questions asked", "no hesitation", "no objection",
             "not a problem", "not a problem at all", "no problem at all", "no objection from me",
-            "no objections", "no objection at all",
+            "no objections", "no objection at all", "no issue", "no issues", "not an issue",
+            "long time no see", "long time no hear", "long time no speak", "pass on my", "pass along my",
+            "pass on our", "sorry for the delay", "sorry for the late reply", "sorry for the slow reply",
+            "sorry for my late reply", "sorry it took me", "sorry for the wait", "sorry for replying",
+            "sorry to reply", "sorry for writing", "excuse my", "pardon my",
         ),
         negators=(
             "not", "don't", "dont", "doesn't", "didn't", "can't", "cannot", "won't",
@@ -560,9 +599,10 @@ EN = Language(
             "not sure", "unsure", "maybe", "perhaps", "might", "possibly", "depends",
             "it depends", "let me think", "i'll think", "think about it", "not yet",
             "tell me more", "more info", "more information", "more details",
-            "know more", "learn more", "hear more", "more about", "first",
+            "know more", "learn more", "hear more", "more about", "but first", "first tell me", "first i need",
+            "first i'd like", "know first", "first, who", "first who",
             "who is", "who's", "what is", "what's", "what does", "if", "unless",
-            "only if", "but", "however", "though", "although", "let me check",
+            "only if", "let me check",
             "get back to you", "probably", "pass", "yeah right", "or not", "kidding", "joking", "jk",
             "i wonder", "wondering",
             "as long as", "provided", "providing", "on condition", "assuming", "subject to",
@@ -574,6 +614,35 @@ EN = Language(
             "out of the office", "out of office", "away from the office", "limited access to", "no access to email",
             "when i return", "upon my return", "will respond when", "will reply when", "automatic reply",
             "auto-reply", "this is an automated", "this is an automatic",
+            # Later, not now: a deferral is no yes.
+            "think about it", "think it over", "let me think", "mull it over", "sleep on it", "get back to",
+            "come back to you", "circle back", "revert", "hold off", "on hold", "ask me again", "check my calendar",
+            "check with", "not ready", "down the line", "some other time", "another time", "rain check",
+            "next quarter", "next year", "in a few months", "touch base", "keep you posted",
+            # Someone else: the introduction should go to another person.
+            "instead", "rather than me", "better person", "better placed", "right person", "colleague", "my team",
+            "someone else", "somebody else", "in charge of", "point of contact", "handles", "forwarding this",
+            "forwarded this", "copying", "cc'd", "cc'ing", "looping in",
+            # Reported speech: somebody else's word is not the party's.
+            "says yes", "said yes", "says he", "says she", "told me", "tells me", "asked me to", "on behalf of",
+            "on his behalf", "on her behalf", "my assistant", "my wife", "my husband", "my partner", "my boss",
+            "my manager", "approval", "approve", "approves", "sign off", "signs off", "green light",
+            # Sarcasm: the words of a yes, meaning no.
+            "🙄", "😒", "as if", "just what", "exactly what", "what i needed", "what my week needed",
+            "because i have", "because my", "another one", "yet another", "oh great", "oh joy",
+            "what a surprise", "can't wait for", "of all people", "dream come true", "just kidding", "just great",
+            "just perfect", "strikes again", "while we're at it", "while you're at it",
+            # Reasons it cannot happen.
+            "problem", "issue", "catch", "tricky", "complicated", "difficult", "conflict", "non-compete",
+            "not allowed", "policy", "forbid", "forbids", "prohibit", "parental leave",
+            "maternity leave", "paternity leave", "sabbatical", "offline", "bandwidth", "leaving the company",
+            "left the company", "retired", "retiring", "love to but", "like to but", "swamped", "snowed under", "drowning", "slammed", "overwhelmed", "flat out",
+            "full plate", "too much on",
+            # What an automatic acknowledgement says (one sent without the headers of one).
+            "has been received", "have received your", "we received your", "received your message",
+            "received your email", "will get back", "will respond", "will reply", "will be in touch",
+            "within 24", "within 48", "business days", "working days", "ticket", "this mailbox",
+            "mailbox is", "checked on", "monitored", "no longer with", "no longer monitored",
         ),
         greetings=(
             "hi", "hello", "hey", "dear", "good morning", "good afternoon",
@@ -587,9 +656,10 @@ EN = Language(
         interjections=("oh", "ah", "well", "so", "and", "then", "actually", "i mean", "lol", "haha", "hah"),
         conjunctions=("and", "or", "but", "though", "although"),
         # Saying one has no objection, alone in its clause, consents ("No objection.").
-        # "No problem" alone is not here: it answers a thanks as well as a question.
         yes_alone=("i'm in", "i am in", "i'm game", "i am game", "no objection", "no objections",
-                   "no objection from me", "no objection at all"),
+                   "no objection from me", "no objection at all",
+                   # Alone, in answer to a yes-or-no question, these agree.
+                   "no problem", "no problem at all", "not a problem", "no worries", "no prob"),
         constraints=(
             "not before", "not until", "only after", "only from", "only on", "only in",
             "only by", "only via", "after", "from", "starting", "beginning", "as of", "next week",
@@ -599,12 +669,70 @@ EN = Language(
             "december", "monday", "tuesday", "wednesday", "thursday", "friday", "weekends",
             "mornings", "afternoons", "evenings", "i'm free after", "i'm free from", "free after",
             "free from", "i'm available after", "i'm available from", "available after", "available from",
-            "i'm back on", "i'm back after", "back after",
+            "i'm back on", "i'm back after", "back after", "until", "till", "not in person", "in person",
+            "max", "at the earliest", "at the latest", "this week", "this month", "tomorrow", "today",
+            "if possible", "where possible", "if that works", "if that suits", "only", "video only",
+            "no calls before", "no calls until", "no meetings before", "no meetings until",
         ),
         rhetorical=("why not",),
-        doubt_questions=("who", "whom", "whose", "what", "why", "which"),
+        doubt_questions=("who", "whom", "whose", "why"),
         conditions=("if", "unless"),
         thanks=("thanks", "thank you", "many thanks", "thanks a lot", "cheers"),
+        plain=(
+            # the people
+            "i", "im", "id", "ive", "ill", "me", "my", "myself", "we", "were", "us", "our", "you", "your",
+            "youre", "he", "him", "his", "she", "her", "they", "them", "their", "it", "its", "both", "each",
+            "other", "everyone", "one", "all",
+            # the words that hold a sentence together
+            "a", "an", "the", "this", "that", "to", "of", "for", "with", "at", "on", "by", "about", "as",
+            "and", "so", "too", "also", "just", "really", "very", "much", "indeed", "truly", "quite", "more",
+            "most", "be", "been", "am", "is", "are", "will", "would", "could", "can", "shall", "should", "do",
+            "does", "go", "ahead", "let", "lets", "make", "happen", "put", "set", "up", "feel", "free", "have",
+            "send", "over", "mate", "buddy", "pal", "folks", "guys", "team", "email", "e-mail", "mail", "note",
+            "message", "from", "thinking", "setting", "arranging", "definately", "ofc", "still", "again",
+            "here", "there", "now", "anytime", "whenever", "soon", "asap", "ready", "available", "open",
+            "it", "thing", "things", "sure", "yes", "yeah", "yep", "ok", "okay", "hey", "hi", "hello",
+            # courtesy and praise
+            "please", "pls", "plz", "kindly", "thanks", "thank", "cheers", "sounds", "sound", "like", "love",
+            "lovely", "nice", "great", "good", "wonderful", "brilliant", "fantastic", "excellent", "perfect",
+            "fine", "happy", "glad", "pleased", "delighted", "keen", "eager", "interested", "interesting",
+            "excited", "thrilled", "welcome", "honoured", "honored", "pleasure", "idea", "opportunity",
+            "fit", "match", "absolutely", "definitely", "certainly", "totally", "gladly", "course", "noted",
+            "exciting", "amazing", "awesome", "cool", "worth", "much", "appreciated", "appreciate",
+        ),
+        anchors=(
+            "meet", "introduce", "introduced", "introduction", "introductions", "intro", "connect",
+            "connected", "connection", "touch", "talk", "chat", "speak", "call", "phone", "zoom", "video",
+            "coffee", "lunch", "drink", "help", "advice", "share", "conversation", "reach", "exchange",
+            "discuss", "thread", "corresponding", "pointers", "tips", "insights", "slot", "make time",
+            "find time", "find a time",
+        ),
+        contrasts=(
+            "but", "however", "though", "although", "that said", "having said that", "that being said",
+            "actually", "on second thought", "on second thoughts", "wait", "scratch that", "then again",
+            "except", "only thing", "nevertheless", "nonetheless", "hmm", "hm", "mind you",
+        ),
+        regrets=("unfortunately", "sadly", "alas", "afraid", "sorry", "regret", "regrettably", "shame", "pity"),
+        resolutions=(
+            "so", "anyway", "anyways", "in short", "all in all", "long story short", "to answer your question",
+            "bottom line", "in any case", "all that said", "all things considered", "in the end", "still",
+        ),
+        elsewhere=(
+            "invoice", "invoices", "contract", "contracts", "slides", "deck", "payment", "paid", "signed",
+            "receipt", "received", "attendance", "rsvp", "dinner", "party", "wedding", "birthday", "kids",
+            "milk", "groceries", "mum", "mom", "dad", "babe", "honey", "darling", "sweetie", "coach", "board",
+            "report", "spreadsheet", "document", "attachment", "password", "order", "delivery",
+            "shipment", "package", "appointment", "reservation", "booking", "flight", "hotel", "tickets",
+            "got your", "got it", "the right", "that's me",
+            "it's me", "workshop", "webinar", "invite", "invitation", "proposal",
+        ),
+        credentials=(
+            "i lead", "i run", "i head", "i manage", "i direct", "i work", "i advise", "i teach", "i coach",
+            "i'm a", "i am a", "i'm an", "i am an", "i've been", "i have been", "i spent", "i founded",
+            "i co-founded", "i built", "i ran", "i led", "i headed", "i started", "we're a", "we are a",
+            "i know the sector", "i know the space", "i know the field", "i know his sector", "i know her sector",
+            "my field", "my area", "my background", "my specialty", "my speciality", "i specialise", "i specialize",
+        ),
     ),
 )
 
@@ -862,6 +990,13 @@ FR = Language(
             "ouii", "nickel", "banco",
             "faites le lien", "faire le lien", "volontiers pour", "j'accepte volontiers",
             "vous pouvez nous mettre en contact", "tu peux nous présenter", "merci de nous présenter",
+            "je serai ravi", "je serai ravie", "je serais ravi", "je serais ravie", "ravi de", "ravie de",
+            "heureux de", "heureuse de", "content de", "contente de", "certain", "tiguidou", "c'est correct",
+            "correct pour moi", "oki", "okay pour moi", "je donne mon accord", "mon accord", "je consens",
+            "je souhaite être mis en relation", "je souhaite être mise en relation", "ça me fait plaisir",
+            "ça va me faire plaisir", "ça me ferait plaisir", "avec grand plaisir que", "c'est avec plaisir",
+            "bien volontiers", "c'est bien volontiers", "je suis preneur", "je suis preneuse", "preneur", "preneuse",
+            "c'est oui", "ce sera oui", "go", "go pour", "me va", "me convient", "ça me convient",
         ),
         no=(
             "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
@@ -909,24 +1044,60 @@ FR = Language(
             "aucun inconvénient", "sans hésiter", "sans hésitation", "pas d'objection",
             "aucune objection", "aucune objection de ma part", "pas d'objection de ma part",
             "je n'y vois pas d'inconvénient", "je n'y vois aucun inconvénient", "je ne vois pas d'inconvénient",
-            "je ne vois aucun inconvénient",
+            "je ne vois aucun inconvénient", "pas de trouble", "aucun trouble", "pas d'objection de mon côté",
+            "désolé du délai", "désolée du délai", "désolé pour le délai", "désolée pour le délai",
+            "désolé du retard", "désolée du retard", "désolé pour le retard", "désolée pour le retard",
+            "non mais",  # "Non mais c'est qui ?": indignation, not an answer
+            "désolé de répondre", "désolée de répondre", "désolé d'écrire", "désolée d'écrire",
+            "pardon pour", "excusez mon", "excuse mon",
         ),
         negators=("pas", "ne", "n'", "jamais", "nullement", "guère"),
         hedges=(
             "pas sûr", "pas sûre", "peut-être", "peut être", "ça dépend", "cela dépend",
             "je ne sais pas", "sais pas", "je vais réfléchir", "réfléchir",
             "je reviens vers vous", "je te redis", "je vous redis",
-            "qui est", "c'est qui", "de quoi", "si", "sauf", "seulement si",
-            "à condition", "mais", "cependant", "toutefois", "pas encore",
+            "qui est", "c'est qui", "si", "sauf", "seulement si",
+            "à condition", "pas encore",
             "probablement", "plus d'info", "plus d'informations", "savoir plus",
             "en savoir plus", "plus de détails", "d'abord", "ouais c'est ça", "bof", "ou pas",
-            "je plaisante", "je rigole", "blague", "tant que", "pourvu que", "sous réserve",
+            "je plaisante", "je rigole", "blague", "tant qu'il", "tant qu'elle", "tant que je", "tant que vous",
+            "tant que tu", "tant que ça", "tant que ce", "pourvu que", "sous réserve",
             "je me demande", "selon", "en fonction", "ça dépendra", "dépend", "dépendra", "à moins",
             "condition", "je vais voir", "on verra", "je verrai", "je pense que oui", "je crois que oui",
             "absent du bureau", "absente du bureau", "actuellement absent", "actuellement absente", "à mon retour",
             "dès mon retour", "accès limité", "réponse automatique", "message automatique",
             "il me semble", "je suppose", "j'imagine", "dois vérifier", "dois demander", "en attente",
             "dans la mesure où",
+            # Plus tard, pas maintenant : un report n'est pas un oui.
+            "je réfléchis", "je vais y réfléchir", "laissez-moi réfléchir", "laisse-moi réfléchir",
+            "je reviens vers", "je reviens vers toi", "je te dis", "je vous dis", "je regarde", "je vais regarder",
+            "relancez-moi", "relance-moi", "recontactez-moi", "plus tard", "une autre fois", "dans quelques mois",
+            "l'année prochaine", "le trimestre prochain", "je vérifie", "je dois voir", "je te tiens au courant",
+            "je vous tiens au courant", "vérifier mon planning", "mon agenda",
+            # Quelqu'un d'autre : la mise en relation devrait viser une autre personne.
+            "à la place", "plutôt que moi", "plutôt avec", "voyez plutôt", "vois plutôt", "voir plutôt",
+            "collègue", "mon équipe", "quelqu'un d'autre", "mieux placé", "mieux placée", "bonne personne",
+            "interlocuteur", "interlocutrice", "s'en occupe", "qui gère", "en charge", "je transfère",
+            "je transmets", "quel sujet", "à quel sujet", "de quoi s'agit", "il s'agit de quoi",
+            # Discours rapporté : la parole d'un autre n'est pas celle de la personne.
+            "dit oui", "a dit oui", "dit que", "m'a dit", "me dit", "m'a demandé", "de sa part", "de la part de",
+            "me charge", "mon assistante", "mon assistant", "ma femme", "mon mari", "mon associé",
+            "mon associée", "mon patron", "ma patronne", "mon chef", "ma cheffe", "mon manager",
+            "validation", "feu vert", "accord de",
+            # Ironie : les mots d'un oui, pour dire non.
+            "🙄", "😒", "c'est ça", "comme si", "encore un", "encore une", "exactement ce qu", "ce qu'il me fallait",
+            "ce qui manquait", "tout ce qu'il", "j'ai que ça", "j'ai que ca", "le jour où", "quand les poules",
+            "mon oeil", "mon œil", "tu parles", "vous parlez",
+            # Ce qui l'empêche.
+            "problème", "souci", "hic", "compliqué", "difficile", "conflit", "non-concurrence", "interdit",
+            "pas le droit", "congé maternité", "congé paternité", "congé parental", "déconnecté",
+            "déconnectée", "je quitte", "à la retraite", "aimerais mais", "adorerais mais", "débordé", "débordée", "sous l'eau", "noyé", "noyée", "surchargé", "surchargée", "rincé", "rincée",
+            "tant qu'on y est", "tant que vous y êtes", "tant que tu y es", "tant qu'à y être", "tant qu'à faire",
+            "ben là",
+            # Ce qu'écrit un accusé de réception automatique (envoyé sans les en-têtes d'un tel message).
+            "bien reçu", "bien été reçu", "bien parvenu", "avons reçu", "nous reviendrons", "vous recontactera",
+            "recontacterons", "sous 24", "sous 48", "sous 72", "jours ouvrés", "heures ouvrées", "ticket",
+            "cette boîte", "cette adresse n'est plus", "merci de nous avoir contactés",
         ),
         greetings=(
             "bonjour", "salut", "coucou", "bonsoir", "cher", "chère", "merci",
@@ -940,9 +1111,10 @@ FR = Language(
         ),
         interjections=("oh", "ah", "alors", "eh bien", "bon", "ben", "donc", "et", "enfin", "en fait", "mdr", "haha"),
         conjunctions=("et", "ou", "mais", "toutefois", "cependant"),
-        # As in English: no objection, alone in its clause, consents ("Aucune objection.");
-        # "Pas de souci" or "pas de problème" alone answers a thanks as well.
-        yes_alone=("aucune objection", "pas d'objection",
+        # As in English: no objection, alone in its clause, consents ("Aucune objection.").
+        yes_alone=("aucune objection", "pas d'objection", "pas de souci", "pas de soucis", "pas de problème",
+                   "aucun problème", "aucun souci", "sans problème", "sans souci", "pas de trouble", "aucun trouble",
+                   "j'embarque", "je suis in",
                    "aucune objection de ma part", "pas d'objection de ma part", "pas d'inconvénient",
                    "aucun inconvénient", "je n'y vois pas d'inconvénient", "je n'y vois aucun inconvénient",
                    "je ne vois pas d'inconvénient", "je ne vois aucun inconvénient"),
@@ -955,11 +1127,71 @@ FR = Language(
             "jeudi", "vendredi", "le week-end", "le matin", "l'après-midi", "en fin de journée",
             "je suis disponible à partir", "disponible à partir", "dispo à partir", "libre à partir",
             "je suis libre après", "libre après", "disponible après", "de retour le", "de retour après",
+            "jusqu'à", "jusqu'au", "jusqu'en", "pas en présentiel", "en présentiel", "max", "maximum",
+            "ne suis dispo que", "ne suis disponible que", "ne serai dispo que", "ne serai disponible que",
+            "ne suis libre que", "si possible", "dans un premier temps", "pas d'appel avant", "pas de rendez-vous avant", "ne suis plus chez", "ne travaille plus chez",
+            "ne suis plus à", "ne suis plus en poste",
+            "au plus tôt", "au plus tard", "cette semaine", "ce mois-ci", "demain", "aujourd'hui",
         ),
-        doubt_questions=("qui", "quoi", "pourquoi", "quel", "quelle", "quels", "quelles"),
+        doubt_questions=("qui", "quoi", "pourquoi"),
         conditions=("si", "sauf si"),
         rhetorical=("pourquoi pas",),
         thanks=("merci", "merci beaucoup", "merci bien", "mille mercis"),
+        plain=(
+            # les personnes
+            "je", "j", "me", "m", "moi", "mon", "ma", "mes", "nous", "vous", "tu", "te", "t", "toi", "lui",
+            "elle", "il", "ils", "elles", "eux", "leur", "on", "se", "s", "tous", "deux", "tout", "toute",
+            # ce qui tient la phrase
+            "ça", "ca", "cela", "ce", "c", "cest", "le", "la", "les", "l", "un", "une", "des", "de", "d", "du",
+            "à", "a", "au", "aux", "avec", "pour", "en", "y", "et", "donc", "alors", "aussi", "très", "tres",
+            "bien", "vraiment", "fait", "est", "suis", "sommes", "serai", "serait", "sera", "être", "etre",
+            "ai", "peux", "pouvez", "pourrez", "pouvons", "faire", "faites", "allez", "vas", "go", "y",
+            "maintenant", "quand", "vous", "volontiers", "dispo", "disponible", "disponibles", "libre",
+            "oui", "ok", "ouais", "bon", "bonne",
+            # politesse et enthousiasme
+            "merci", "svp", "stp", "plaît", "plait", "plaisir", "grand", "grande", "beaucoup", "ravi", "ravie",
+            "ravis", "heureux", "heureuse", "content", "contente", "enchanté", "enchantée", "intéressé",
+            "intéressée", "partant", "partante", "super", "génial", "géniale", "parfait", "top", "excellent",
+            "excellente", "idée", "opportunité", "nickel", "carrément", "évidemment", "certainement",
+            "absolument", "entendu", "accord", "daccord", "chouette", "formidable", "honneur", "joie",
+            "intéressant", "intéressante", "noté", "bonjour", "salut", "grave", "côté", "que", "qu", "pr",
+            "envoie", "envoyez", "envoyer", "maître", "madame", "monsieur", "cher", "chère", "mail", "mails",
+            "courriel", "message", "mille", "fois", "penser", "pensé", "pensée", "toujours", "encore", "nouveau",
+        ),
+        anchors=(
+            "rencontrer", "rencontre", "présenter", "présente", "présentés", "présentées", "présentez",
+            "présentation", "présentations", "relation", "contact", "échanger", "échange", "discuter",
+            "parler", "appeler", "appel", "café", "déjeuner", "verre", "visio", "aider", "aide", "conseil",
+            "conseils", "conseiller", "partager", "lien", "mettre", "mettez", "mets", "connaissance",
+            "échangerai", "échangerons", "rencontrerai", "rencontrerons", "discuterai", "discuterons",
+            "parlerai", "parlerons", "présentiez", "présentions", "jaser", "balancer", "créneau", "créneaux",
+            "intéresse",
+        ),
+        contrasts=(
+            "mais", "cependant", "toutefois", "cela dit", "ceci dit", "ça dit", "en fait", "finalement",
+            "à la réflexion", "quoique", "par contre", "sauf que", "néanmoins", "pourtant", "en revanche",
+            "attends", "ah non", "hmm", "hm",
+        ),
+        regrets=("malheureusement", "hélas", "désolé", "désolée", "dommage", "regret", "navré", "navrée"),
+        resolutions=(
+            "bref", "donc", "alors", "du coup", "en bref", "allez", "quand même", "malgré tout", "pour répondre à ta question",
+            "pour répondre à votre question", "au final", "en somme", "tout compte fait", "au bout du compte",
+        ),
+        elsewhere=(
+            "facture", "factures", "contrat", "contrats", "diapos", "slides", "paiement", "payé", "payée",
+            "réglé", "réglée", "signé", "signée", "signerons", "signer", "reçu", "reçue", "présence", "dîner",
+            "soirée", "anniversaire", "mariage", "enfants", "gosses", "maman", "papa", "chéri", "chérie",
+            "acte", "compte rendu", "rapport", "document", "pièce jointe", "fichier", "commande", "livraison",
+            "colis", "mon numéro", "bien moi", "c'est moi", "foot", "devis", "bureau",
+            "réunion", "atelier", "webinaire", "invitation",
+        ),
+        credentials=(
+            "je dirige", "je gère", "je pilote", "je travaille", "je conseille", "j'enseigne", "je suis un",
+            "je suis une", "je suis ingénieur", "je suis ingénieure", "je suis avocat", "je suis avocate",
+            "je connais bien", "j'ai monté", "j'ai fondé", "j'ai cofondé", "j'ai créé", "j'ai dirigé",
+            "j'ai passé", "j'ai été", "nous sommes une", "nous sommes un", "mon domaine", "ma spécialité",
+            "mon métier", "en tant que",
+        ),
     ),
 )
 

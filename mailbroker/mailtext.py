@@ -381,6 +381,23 @@ def _body_text(msg: Message) -> str:
     return ""
 
 
+def shown_text(msg: Message) -> str | None:
+    """The text an HTML mail client shows of a message that has both a plain and an
+    HTML version of its body; None when it has only one. The two normally say the
+    same; when they do not (a stale plain part, text hidden in the HTML), a reader
+    that acts on what the person wrote must notice."""
+    plain = html = None
+    for part in _own_parts(msg):
+        ctype = content_type(part)
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+    if plain is None or html is None or not _decoded(plain).strip():
+        return None
+    return html_to_text(_decoded(html))
+
+
 def clip(text: str, chars: int = MAX_TEXT_CHARS, lines: int = MAX_TEXT_LINES) -> str:
     """The head of a text: at most `chars` characters and `lines` lines."""
     text = text[:chars]
@@ -497,6 +514,15 @@ _BLOCK_TAGS = frozenset(
     "thead tfoot tr ul".split()
 )
 _HIDDEN_TAGS = frozenset("script style head title template noscript xml".split())
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Styles that hide an element from the reader: text a sender hides ("Yes please" in a
+# display:none div beside a visible "No thanks") is not what the person saw or wrote.
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$)"
+    r"|font-size\s*:\s*0(?:\.0*)?(?:px|pt|em|rem|%)?\s*(?:;|$)|max-height\s*:\s*0(?:px)?\s*(?:;|$)"
+    r"|(?<![-\w])color\s*:\s*(?:#fff(?:fff)?|white|transparent|rgba\([^)]*,\s*0\s*\))\s*(?:;|$)",
+    re.I,
+)
 _BLANKS = re.compile(r"[ \t\r\n\f]+")
 _MAX_OPEN_LINKS = 64  # <a> tags open at once that are followed
 _MAX_QUOTE_DEPTH = 32  # "> " marks written before a line, at most
@@ -517,6 +543,7 @@ class _TextWriter(HTMLParser):
         self.depth = 0  # blockquote nesting
         self.line_depth = 0
         self.hidden = 0
+        self.concealed: list[str] = []  # the open tags of an element its sender hid (and inside it)
         self.pre = 0
         self.links: list[tuple[str, int] | None] = []
 
@@ -524,6 +551,8 @@ class _TextWriter(HTMLParser):
         if "@" in tag:  # an address written raw in the HTML: "Jane <jane@x> wrote:"
             self.write(f"<{tag}>")
             return
+        if tag not in _VOID_TAGS and (self.concealed or _conceals(attrs)):
+            self.concealed.append(tag)
         if tag in _HIDDEN_TAGS:
             self.hidden += 1
         elif tag == "br":
@@ -552,6 +581,9 @@ class _TextWriter(HTMLParser):
                 self.links.append(None)
 
     def handle_endtag(self, tag):
+        if tag in self.concealed:
+            while self.concealed.pop() != tag:
+                pass  # tags left open inside the hidden element close with it
         if tag in _HIDDEN_TAGS:
             self.hidden = max(0, self.hidden - 1)
         elif tag == "blockquote":
@@ -573,7 +605,7 @@ class _TextWriter(HTMLParser):
             self.write(f" <{address}>" if shown.strip() else address)
 
     def handle_data(self, data):
-        if self.hidden:
+        if self.hidden or self.concealed:
             return
         if self.pre:
             lines = data.split("\n")
@@ -604,6 +636,16 @@ class _TextWriter(HTMLParser):
     def text(self) -> str:
         self.end_line()
         return "\n".join(self.lines)
+
+
+def _conceals(attrs) -> bool:
+    """Whether a tag's attributes hide it: `hidden`, `aria-hidden`, or a hiding style."""
+    for name, value in attrs:
+        if name == "hidden" or (name == "aria-hidden" and (value or "").strip().lower() == "true"):
+            return True
+        if name == "style" and value and _HIDING_STYLE.search(value):
+            return True
+    return False
 
 
 _HIDDEN_START = re.compile(r"<(style|script|head|title|template|noscript)\b|<!--", re.I)
@@ -1088,7 +1130,10 @@ def _without_name_block(lines: list[str], says=None) -> list[str]:
         return lines
     if not all(is_name_line(line) or is_contact_line(line) for line in tail):
         return lines
-    if says and any(says(line) for line in tail):
+    # A line that says something ("Not now") makes the block a message, unless the
+    # block is a card: a name on top and contact details ("YES! Accelerator" is a company).
+    card = len(tail) >= 2 and is_name_line(tail[0]) and any(is_contact_line(line) for line in tail)
+    if says and not card and any(says(line) for line in tail):
         return lines
     return lines[: blanks[-1]]
 

@@ -50,7 +50,7 @@ EN = [
     ("Sounds good!", Y, ""), ("Sounds good to me 👍", Y, ""), ("YES PLEASE", Y, ""), ("Yess, happy to!", Y, ""),
     ("yes ofc", Y, ""), ("ok sure", Y, ""), ("Definately, go ahead.", Y, ""), ("That works for me.", Y, ""),
     ("Fine by me, go ahead.", Y, ""), ("Sure thing!", Y, ""), ("Go for it.", Y, ""), ("ok", Y, ""),
-    ("Okay, go ahead.", Y, ""), ("Count me in 🙂", Y, ""), ("✅", Y, ""), ("👍🏻", Y, ""), ("Happy to connect.", Y, ""),
+    ("Okay, go ahead.", Y, ""), ("Count me in 🙂", Y, ""), ("✅", U, ""), ("👍🏻", U, ""), ("Happy to connect.", Y, ""),
     ("sure, send the intro", Y, ""), ("Yes, definitely interested.", Y, ""), ("Why not!", Y, ""),
     ("No objection from me, go ahead.", Y, ""), ("I don't see why not.", Y, ""), ("Not a problem at all, happy to.", Y, ""),
     # yes, polite and longer
@@ -113,7 +113,7 @@ FR = [
     ("D'acc !", Y, ""), ("Volontiers, ça me fera plaisir d'échanger.", Y, ""), ("Entendu !", Y, ""),
     ("C'est avec plaisir.", Y, ""), ("Oui oui, allez-y.", Y, ""), ("Parfait, je suis partant.", Y, ""),
     ("Oui, merci de nous mettre en contact.", Y, ""), ("Je suis d'accord.", Y, ""), ("Aucune objection de ma part.", Y, ""),
-    ("Pourquoi pas !", Y, ""), ("Je n'y vois pas d'inconvénient.", Y, ""), ("Oui, pas de souci", Y, ""), ("👍", Y, ""),
+    ("Pourquoi pas !", Y, ""), ("Je n'y vois pas d'inconvénient.", Y, ""), ("Oui, pas de souci", Y, ""), ("👍", U, ""),
     # oui, avec une note
     ("Oui, mais seulement après juin.", Y, "seulement après juin."),
     ("Oui, mais pas avant la rentrée : je suis en congé tout l'été.", Y, "pas avant la rentrée : je suis en congé tout l'été."),

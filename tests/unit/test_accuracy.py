@@ -85,6 +85,26 @@ def test_consent_replies(replies):
     assert replies.correct >= 420, replies.failures  # measured: 420 of 420
 
 
+# The independent sets (tests/labelled/independent): written from a brief by authors who
+# had not read the reader's rules. Figures of the reader before the precision-first
+# rewrite, then after (floors): any false yes fails at once, and so does a yes recall
+# under 90 %.
+INDEPENDENT_REPLIES = [
+    # folder, row name, correct at least; before: correct/N, false yes, yes recall
+    ("independent/shared_dev", "replies dev", 375),  # before: 333/400, 31 false yes, 84.2 %
+    ("independent/replies_a", "replies A", 473),  # before: 402/534, 52 false yes, 77.5 %
+    ("independent/structural_a", "structural A", 57),  # before: 44/60, 6 false yes, 62.5 %
+]
+
+
+@pytest.mark.parametrize("folder, name, floor", INDEPENDENT_REPLIES)
+def test_independent_replies(folder, name, floor):
+    result = accuracy.consent_replies(LABELLED, folder, name)
+    assert result.false_yes == 0, [f for f in result.failures if f[2].startswith("yes")]
+    assert result.yeses_read >= 0.9 * result.yeses, result.failures
+    assert result.correct >= floor, result.failures
+
+
 def test_referrals(referrals):
     assert referrals.accuracy >= 98.0, referrals.failures
     assert referrals.correct >= 85, referrals.failures  # measured: 85 of 85
@@ -95,7 +115,7 @@ def test_held_out_replies():
     # then ("Yes, depending on what he wants to discuss."); the floor is the figure after.
     result = accuracy.consent_replies(LABELLED, "holdout/replies", "held-out replies")
     assert result.false_yes == 0, result.failures
-    assert result.correct >= 224, result.failures  # measured: 224 of 227
+    assert result.correct >= 227, result.failures  # measured: 227 of 227 (224 before the rewrite)
 
 
 def test_held_out_referrals():

@@ -488,7 +488,7 @@ def test_a_yes_withdrawn_after_the_close_is_never_reused(engine, clock):
     assert fate.folder == PROCESSED and "withdrew their yes" in fate.reason
     assert engine.store.load(ref).target.answer is Answer.NO
     clock.now = T0 + timedelta(hours=2)
-    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "Sorry, I misread: yes please!")))
+    fate = engine.handle(bytes(mt.reply(to_alice, ALICE, "Actually, yes please, go ahead!")))
     assert fate.folder == PROCESSED and engine.store.load(ref).state is State.DECLINED
     assert outbox(engine) == []
 
@@ -499,7 +499,7 @@ def test_a_reopened_referral_asks_again_whoever_had_said_yes(engine, clock):
     engine.handle(bytes(mt.reply(to_alice, ALICE, "No thanks.")))
     outbox(engine)
     clock.now = T0 + timedelta(hours=2)
-    engine.handle(bytes(mt.reply(to_alice, ALICE, "Sorry, I misread: yes please!")))
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Actually, yes please, go ahead!")))
     sent = outbox(engine)
     assert sorted(r for r, _ in sent) == [(ALICE,), (BOB,), (mt.REFERRER,)]  # nobody introduced yet
     [asked] = [m for r, m in sent if r == (BOB,)]

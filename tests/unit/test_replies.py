@@ -160,7 +160,7 @@ LABELLED = [
     ("Sure", YES), ("Sure thing!", YES), ("Of course", YES), ("Happy to!", YES), ("Happy to help", YES),
     ("ok", YES), ("Okay", YES), ("OK, sounds good", YES), ("Absolutely!", YES), ("Definitely", YES),
     ("I'd be happy to meet him.", YES), ("I would love to", YES), ("Go ahead", YES), ("Please do", YES),
-    ("Count me in", YES), ("👍", YES), ("Hi Claire,\n\nYes, happy to.\n\nBest,\nJane", YES),
+    ("Count me in", YES), ("👍", UNCLEAR), ("Hi Claire,\n\nYes, happy to.\n\nBest,\nJane", YES),
     ("Thanks for thinking of me, yes!", YES), ("Oh yes!", YES), ("No problem, happy to!", YES),
     ("No worries, go ahead", YES), ("Yes — I lead the litigation team at X", YES),
     ("Yes! When should we meet?", YES),
@@ -199,7 +199,7 @@ LABELLED = [
     ("Who is this?", UNCLEAR), ("Yes?", UNCLEAR), ("Sure, who is she?", UNCLEAR), ("Sure, but who is John exactly?", UNCLEAR),
     ("Can you tell me more about him?", UNCLEAR), ("Yes if he pays for lunch", UNCLEAR),
     ("I'd love to but I'm too busy right now", UNCLEAR), ("Yes. Stop sending me these though", UNCLEAR),
-    ("Yes and no", UNCLEAR), ("No problem", UNCLEAR), ("I'm sure it'll be fine", UNCLEAR),
+    ("Yes and no", UNCLEAR), ("No problem", YES), ("I'm sure it'll be fine", UNCLEAR),
     ("I can stop by next week", UNCLEAR), ("Peut-être", UNCLEAR), ("Je ne suis pas sûr", UNCLEAR),
     ("Oui mais qui est-ce ?", UNCLEAR), ("Je vais réfléchir", UNCLEAR), ("Ça dépend de ce qu'il cherche", UNCLEAR),
     ("Pourquoi pas, mais de quoi s'agit-il ?", UNCLEAR), ("Oui, si ça peut l'aider", UNCLEAR),
@@ -277,9 +277,10 @@ def test_note_is_the_text_without_the_answer(text, note):
     assert classify(text)[1] == note
 
 
-def test_only_the_first_sentences_decide():
+def test_every_sentence_counts_not_only_the_first():
     text = "Yes, happy to. " + "I lead a team of twelve. " * 10 + "No, really, it is fine."
-    assert classify(text)[0] is YES
+    assert classify(text)[0] is UNCLEAR
+    assert classify("Yes, happy to. " + "I lead a team of twelve. " * 10)[0] is YES
 
 
 def test_a_yes_buried_in_a_long_text_is_unclear():
@@ -498,9 +499,9 @@ def test_labelled_set_is_measured_elsewhere():
 HELD_OUT_FAMILIES = [
     # "why not" answers; a negated idiom that consents is one phrase, not a negated yes
     ("Why not!", YES), ("Pourquoi pas !", YES), ("I don't see why not.", YES), ("Why not ask Bob instead?", UNCLEAR),
-    # having no objection consents; "No problem" alone still answers a thanks as well
+    # having no objection consents, and so does "no problem" alone, in answer to a yes-or-no question
     ("No objection from me.", YES), ("Aucune objection de ma part.", YES), ("Je n'y vois pas d'inconvénient.", YES),
-    ("No objection, but who is he?", UNCLEAR), ("Pas de problème.", UNCLEAR),
+    ("No objection, but who is he?", UNCLEAR), ("Pas de problème.", YES),
     # asking to be introduced, in so many words
     ("Please introduce us, I'd like that very much.", YES), ("Aucun souci, vous pouvez nous présenter.", YES),
     ("D'acc !", YES), ("Yes, I'm happy to be introduced.", YES),

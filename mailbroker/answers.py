@@ -1,0 +1,571 @@
+"""The answer in what a party wrote: yes, no, stop or unclear — precision first.
+
+The broker asked one question: do you want this introduction? A false yes introduces
+someone who did not agree, the one mistake users never forgive; an unclear costs one
+more short message ("Reply YES to be introduced, NO to decline"). So the reader is
+built backwards from the yes: a reply is YES only when
+
+1. a sentence agrees, and to this introduction: every word of it belongs to a yes
+   ("Yes please, happy to!", "Oui, avec plaisir"), or it speaks of the introduction
+   itself ("Yes, a short call would be best", "happy to share what I learned");
+   "Yes, the invoice went out yesterday" agrees to something else;
+2. nothing anywhere in the reply — every sentence, not a window — points elsewhere:
+   a negation, a hedge or a condition, a contrast that does not just set a time or a
+   form ("Yes, but not before June" is fine; "Yes. That said, I'm not meeting anyone"
+   is not), a question of doubt, redirection, deferral, reported speech, sarcasm, a
+   reason it cannot happen, another matter (an invoice, the kids), the words of an
+   automatic acknowledgement;
+3. and the reply is not so long that a yes is buried in it.
+
+A person may think aloud before deciding ("I usually ignore these. But Rachel never
+sent me a dud. So yes, let's talk."): contrasts, negations and regrets are forgiven
+before a last sentence that decides with a resolution ("So yes", "Bref, oui").
+
+NO needs a clear no and no yes; STOP a request never to be written to again (a stop
+with a yes is unclear). Everything else is UNCLEAR. All the words come from `lexicon`
+(the `Answers` of each language); this module only knows what each kind of word does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from . import lexicon
+from .mailtext import fold, fold_with_positions, strip_courtesy, without_signature_block
+from .model import Answer
+
+
+# --- Words ------------------------------------------------------------------------------------------
+
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "yesss", "ouiii", "nooo"
+
+
+def tokens(text: str) -> list[str]:
+    """Words for matching: folded, apostrophes dropped ("d'accord" → "daccord"),
+    hyphens and punctuation as spaces, each emoji a word of its own, a letter typed
+    three times or more once ("Yesss!" → "yes": no word of either language has one)."""
+    return [word for word, _ in _cased_tokens(text)]
+
+
+def _cased_tokens(text: str) -> list[tuple[str, bool]]:
+    """`tokens`, each with whether it was written with a capital (a name, perhaps)."""
+    words: list[tuple[str, bool]] = []
+    current: list[str] = []
+    capital = False
+    for ch in _ELONGATED.sub(r"\1", text):
+        folded = fold(ch)
+        if ch.isalnum() or ch == "_":
+            if not current:
+                capital = ch.isupper()
+            current.append(folded)
+            continue
+        if ch in "'’`":
+            continue
+        if current:
+            words.append(("".join(current), capital))
+            current = []
+        if unicodedata.category(ch) == "So":
+            words.append((ch, False))
+    if current:
+        words.append(("".join(current), capital))
+    return words
+
+
+def _phrases(kind: str) -> tuple[tuple[str, ...], ...]:
+    found = set()
+    for language in lexicon.LANGUAGES:
+        if language.answers:
+            for phrase in getattr(language.answers, kind):
+                words = tuple(tokens(phrase))
+                if words:
+                    found.add(words)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _words_of(kind: str) -> frozenset[str]:
+    return frozenset(words[0] for words in _phrases(kind) if len(words) == 1)
+
+
+_YES, _NO, _STOP, _STOP_ALONE = _phrases("yes"), _phrases("no"), _phrases("stop"), _phrases("stop_alone")
+_FIGURES, _HEDGES, _GREETING_PHRASES = _phrases("figures"), _phrases("hedges"), _phrases("greetings")
+_CONSTRAINTS, _RHETORICAL, _CONTRASTS = _phrases("constraints"), _phrases("rhetorical"), _phrases("contrasts")
+_REGRETS, _RESOLUTIONS, _ELSEWHERE = _phrases("regrets"), _phrases("resolutions"), _phrases("elsewhere")
+_CONDITIONS = set(_phrases("conditions"))
+_YES_ALONE = set(_phrases("yes_alone"))
+_NEGATORS, _DOUBT_QUESTIONS = _words_of("negators"), _words_of("doubt_questions")
+_CONJUNCTIONS, _ANCHORS = _words_of("conjunctions"), _words_of("anchors")
+# Phrases that make a yes one to this introduction: its own words of several words
+# ("make time"), and a line about oneself ("I lead the litigation team").
+_ANCHOR_PHRASES = tuple(p for p in _phrases("anchors") if len(p) > 1) + _phrases("credentials")
+_GREETING_WORDS = frozenset(words[0] for words in _GREETING_PHRASES)
+# Words that may stand beside a yes: plain words, courtesy, little words before an answer.
+_PLAIN = (_words_of("plain") | _GREETING_WORDS | _words_of("interjections") | _words_of("thanks")
+          | _words_of("closings") | frozenset(w for phrase in _YES for w in phrase if w.isalpha()))
+# What may come before a one-word answer in its clause: "Hi Jean, yes", "Oh yes", "and no".
+_LEAD_PHRASES = _GREETING_PHRASES + _phrases("interjections") + _phrases("conjunctions")
+
+_MASK = "\x00"  # stands for a figure of speech, so that its words match nothing else
+
+
+def _matches(words: list[str], phrases) -> list[tuple[int, int]]:
+    """The spans of `words` that are one of `phrases`, phrase by phrase in their order
+    (longest first), each from left to right. Only the phrases whose first word is at
+    a position are tried there: a long sentence costs its length, not its length times
+    the size of the lexicon."""
+    by_first = _first_words(phrases)
+    found = []
+    for start, word in enumerate(words):
+        for order, phrase in by_first.get(word, ()):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                found.append((order, start, start + len(phrase)))
+    found.sort()
+    return [(start, end) for _, start, end in found]
+
+
+_FIRST_WORDS: dict[int, tuple[object, dict[str, list[tuple[int, tuple[str, ...]]]]]] = {}
+
+
+def _first_words(phrases) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """The phrases by their first word, with their rank; built once per table."""
+    known = _FIRST_WORDS.get(id(phrases))
+    if known is None or known[0] is not phrases:
+        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, phrase in enumerate(phrases):
+            if phrase:
+                index.setdefault(phrase[0], []).append((order, phrase))
+        known = (phrases, index)
+        _FIRST_WORDS[id(phrases)] = known
+    return known[1]
+
+
+def _overlaps(span, others) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def _covered(spans) -> set[int]:
+    return {i for start, end in spans for i in range(start, end)}
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside a longer one: in "I don't see why not", the yes is the whole
+    phrase, not the "why not" in it that the "don't" before it would turn around."""
+    return [
+        span for span in spans
+        if not any(other != span and other[0] <= span[0] and span[1] <= other[1] for other in spans)
+    ]
+
+
+# --- One sentence -----------------------------------------------------------------------------------
+
+# Why a sentence stands against a yes. Thinking aloud is forgiven before a last sentence
+# that decides (see `_decide`); a condition, a question of doubt or a stray no never is.
+NEGATION, CONTRAST, REGRET = "negation", "contrast", "regret"
+HEDGE, CONDITION, ELSEWHERE, YES_ELSEWHERE = "hedge", "condition", "elsewhere", "yes to something else"
+DOUBTING_QUESTION, STRAY_NO = "question of doubt", "stray no"
+_FORGIVEN_BEFORE_A_DECISION = frozenset({NEGATION, CONTRAST, REGRET, HEDGE, ELSEWHERE, YES_ELSEWHERE})
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """What one sentence of a reply says."""
+
+    yes: bool  # a yes phrase answering in it, not turned around
+    consent: bool  # it agrees to the introduction and says nothing else that matters
+    no: bool
+    stop: bool
+    doubts: frozenset[str]  # why it stands against a yes (see the constants above)
+    question: bool  # it asks something
+    resolving: bool  # it opens with a resolution ("So yes", "Bref")
+    # It opens with a contrast ("Actually, yes"): harmless in a reply's first sentence,
+    # a turn against what came before in any other.
+    leading_contrast: bool
+    words: int
+    # A condition inside the sentence, not at its start ("… call me if he prefers"):
+    # logistics, once a yes came before it.
+    inner_condition: bool = False
+
+    @property
+    def courtesy(self) -> bool:
+        return not (self.yes or self.no or self.stop or self.doubts or self.question or self.leading_contrast)
+
+
+def _clause_end_re() -> re.Pattern[str]:
+    words = {c for language in lexicon.LANGUAGES if language.answers for c in language.answers.conjunctions}
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # The conjunction stays with its clause (it may be a contrast: "but"), hence a lookahead.
+    return re.compile(rf"[,;:—–()]|\s-\s|\s(?=(?:{alternatives})\s)", re.IGNORECASE)
+
+
+_CLAUSE_END = _clause_end_re()
+_SENTENCE_HEAD = 1000  # characters: an answer is never deep inside one sentence
+
+
+@dataclass
+class _Clauses:
+    """A sentence's words, where each clause starts, and which words were capitalised."""
+
+    words: list[str]
+    capital: list[bool]
+    starts: list[int]
+    whole_yes: list[tuple[int, int]]  # clauses that are a yes only as a whole ("I'm in!")
+    only_negators: bool  # a clause of nothing but "not" ("sure... not")
+
+    @classmethod
+    def of(cls, sentence: str) -> _Clauses:
+        words, capital, starts, whole_yes, only_negators = [], [], [], [], False
+        for clause in _CLAUSE_END.split(sentence):
+            cased = _cased_tokens(clause)
+            if not cased:
+                continue
+            starts.append(len(words))
+            clause_words = [w for w, _ in cased]
+            only_negators = only_negators or set(clause_words) <= _NEGATORS
+            if tuple(clause_words) in _YES_ALONE:
+                whole_yes.append((len(words), len(words) + len(clause_words)))
+            words.extend(clause_words)
+            capital.extend(c for _, c in cased)
+        return cls(words, capital, starts, whole_yes, only_negators)
+
+    def clause_of(self, position: int) -> tuple[int, int]:
+        start = max(s for s in self.starts if s <= position)
+        later = [s for s in self.starts if s > position]
+        return start, (later[0] if later else len(self.words))
+
+    def clauses(self) -> list[tuple[int, int]]:
+        bounds = self.starts + [len(self.words)]
+        return [(bounds[i], bounds[i + 1]) for i in range(len(self.starts)) if bounds[i] < bounds[i + 1]]
+
+
+def read_sentence(sentence: str) -> _Sentence:
+    """The signals of one sentence (see the module docstring)."""
+    sentence = sentence[:_SENTENCE_HEAD]
+    c = _Clauses.of(sentence)
+    words = c.words
+    openings = _openings(words, c.starts)
+    for start, end in _matches(words, _FIGURES):
+        words[start:end] = [_MASK] * (end - start)
+    stops = _matches(words, _STOP)
+    constraints = _matches(words, _CONSTRAINTS)
+    # "so no calls before then": a constraint, not a no.
+    all_nos = [span for span in _matches(words, _NO) if not _overlaps(span, constraints)]
+    nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
+    yeses = _outermost([
+        span for span in _matches(words, _YES) + c.whole_yes
+        if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
+    ])
+    # Words that say what they say inside a phrase: "don't" in "I don't mind", "not" in
+    # "not before June" or in "no thanks".
+    phrased = _covered(yeses + all_nos + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
+    negated = [span for span in yeses if _negator_before(span, words, c)]
+    question = _asks(sentence)
+    doubts = set()
+    if c.only_negators or any(w in _NEGATORS for i, w in enumerate(words) if i not in phrased):
+        doubts.add(NEGATION)
+    if len(all_nos) > len(nos):
+        doubts.add(STRAY_NO)  # "there is no rush", "oui, enfin non": better ask again
+    constrained = _covered(constraints)
+    # "si possible", "not before June": a doubt word inside a constraint is the constraint.
+    hedges = [span for span in _matches(words, _HEDGES) if not set(range(*span)) <= constrained]
+    conditions = [span for span in hedges if tuple(words[span[0]:span[1]]) in _CONDITIONS]
+    if len(conditions) < len(hedges):
+        doubts.add(HEDGE)
+    if conditions:
+        doubts.add(CONDITION)
+    anchored = {i for i, w in enumerate(words) if _known(w, _ANCHORS)} | _covered(_matches(words, _ANCHOR_PHRASES))
+    positive = _covered(yeses) | anchored
+    caveats = [span for span in _matches(words, _CONTRASTS) if _caveat(span, c, constrained | positive)]
+    contrasts = [span for span in _matches(words, _CONTRASTS) if span not in caveats and _turns(span, c, openings)]
+    if any(start > 0 for start, _ in contrasts):
+        doubts.add(CONTRAST)
+    if _matches(words, _REGRETS):
+        doubts.add(REGRET)
+    if _matches(words, _ELSEWHERE):
+        doubts.add(ELSEWHERE)
+    if question and _DOUBT_QUESTIONS & set(words):
+        doubts.add(DOUBTING_QUESTION)
+    says_yes = len(negated) < len(yeses)
+    consent = says_yes and _agrees(c, words, constrained, phrased, caveats, bool(anchored))
+    if says_yes and not consent:
+        doubts.add(YES_ELSEWHERE)
+    return _Sentence(
+        yes=says_yes,
+        consent=consent and not doubts,
+        no=bool(nos),
+        stop=bool(stops),
+        doubts=frozenset(doubts),
+        question=question,
+        resolving=any(start == 0 for start, _ in _matches(words, _RESOLUTIONS)),
+        leading_contrast=any(start == 0 for start, _ in contrasts),
+        words=len(words),
+        inner_condition=bool(conditions) and all(span[0] not in openings for span in conditions),
+    )
+
+
+def _negator_before(span: tuple[int, int], words: list[str], c: _Clauses) -> bool:
+    """A yes turned around by a negator just before it, in its own clause ("not sure")."""
+    clause_start = c.clause_of(span[0])[0]
+    return bool(_NEGATORS & set(words[max(span[0] - 3, clause_start) : span[0]]))
+
+
+def _agrees(c: _Clauses, words: list[str], constrained: set[int], phrased: set[int], caveats, anchored: bool) -> bool:
+    """Whether the sentence's yes is a yes to this introduction: the sentence speaks of
+    the introduction itself (an anchor: meeting, a call, a coffee), or every clause is
+    plain — yes words, courtesy, names, a constraint of timing or form. A yes beside
+    anything else ("Yes, my number is still the same") may answer another question.
+    What follows a caveat ("Yes, though I'm travelling next week, so expect a slow
+    reply") explains the caveat: the yes cannot be about it."""
+    if anchored:
+        return True
+    explained = min((start for start, _ in caveats), default=len(words))
+    for start, end in c.clauses():
+        if start >= explained:
+            break
+        clause = range(start, end)
+        if any(i in constrained for i in clause):
+            continue
+        if not all(_plain(i, words, c, phrased) for i in clause):
+            return False
+    return True
+
+
+def _plain(i: int, words: list[str], c: _Clauses, phrased: set[int]) -> bool:
+    word = words[i]
+    if i in phrased or _known(word, _PLAIN | _ANCHORS) or word.isdigit() or not word[0].isalnum():
+        return True
+    # A name ("Yes, I'd be glad to meet Alice", "Yes Rita, happy to"), never the first
+    # word of the sentence.
+    return c.capital[i] and i > 0
+
+
+_ELISIONS = ("c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu")
+
+
+def _known(word: str, vocabulary: frozenset[str]) -> bool:
+    """`word` is in `vocabulary`, or is one of its words after an elided article or
+    pronoun: the apostrophe is dropped when matching, so "d'échanger" reads
+    "dechanger", which is "échanger"."""
+    if word in vocabulary:
+        return True
+    return any(word.startswith(e) and word[len(e):] in vocabulary for e in _ELISIONS if len(word) > len(e) + 1)
+
+
+def _turns(span: tuple[int, int], c: _Clauses, openings: set[int]) -> bool:
+    """A contrast word turns a clause when it opens it ("Actually, no", "…, but I'm
+    away") or closes it ("I'm busy though"); inside one it is an adverb ("We actually
+    met last year")."""
+    start, end = span
+    clause_start, clause_end = c.clause_of(start)
+    return start in openings or start == clause_start or end == clause_end
+
+
+def _caveat(span: tuple[int, int], c: _Clauses, harmless: set[int]) -> bool:
+    """A "but" that opens a clause of timing or form ("…, but not before June", "mais
+    plutôt en visio") or that turns back to the introduction ("My schedule is tight,
+    but a short call is doable"): a caveat of a yes, not a doubt about it. Any other
+    doubt in the clause is still read as one."""
+    if span[0] not in c.starts:
+        return False
+    start, end = c.clause_of(span[0])
+    return any(i in harmless for i in range(span[1], end))
+
+
+def _asks(sentence: str) -> bool:
+    """Whether the sentence asks something: a "?" not just after a rhetorical "why not"."""
+    for at in [i for i, ch in enumerate(sentence) if ch == "?"]:
+        before = tuple(tokens(sentence[:at]))
+        if not any(before[len(before) - len(p) :] == p for p in _RHETORICAL if len(before) >= len(p)):
+            return True
+    return False
+
+
+def _openings(words: list[str], starts: list[int]) -> set[int]:
+    """Where a clause's own words begin, after greetings and interjections."""
+    openings = set()
+    by_first = _first_words(_LEAD_PHRASES)
+    for start in starts:
+        while True:
+            if start < len(words) and words[start] not in by_first and not words[start][0].isalnum():
+                start += 1  # an emoji before the answer ("🙏 yes")
+                continue
+            candidates = by_first.get(words[start], ()) if start < len(words) else ()
+            lead = next((p for _, p in candidates if tuple(words[start : start + len(p)]) == p), None)
+            if lead is None:
+                break
+            start += len(lead)
+        openings.add(start)
+    return openings
+
+
+def _counts_as_answer(span: tuple[int, int], words: list[str], openings: set[int]) -> bool:
+    """A one-word answer ("yes", "ok", "sure", "no") counts only where a clause opens:
+    "Sure!", "Thanks Jean, yes", "Oh yes" are answers; "I'm sure she is great" and
+    "there is no rush" are not. Phrases of several words, and emoji, count anywhere."""
+    if span[1] - span[0] > 1 or not words[span[0]].isalpha():
+        return True
+    return span[0] in openings
+
+
+# --- The whole reply --------------------------------------------------------------------------------
+
+# A dash before a question starts a sentence of its own: "Yes please - is it OK if I
+# bring my co-founder?" is a yes, then a practical question.
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|\n+|\s[-–—]\s(?=[^.!?\n]*\?)")
+_WORD = re.compile(r"\w+")
+_SHORT = 40  # words: a short reply may ask a practical question after its yes
+_LONG = 150  # words: beyond this, a yes is buried
+_BURIED = 3  # sentences before the first yes: more, and it must open with a resolution ("So yes")
+
+
+def classify(fresh: str) -> tuple[Answer, str]:
+    """The answer in a reply's fresh text, and the note that goes with it.
+
+    The note is the text without its courtesy and its leading answer words (see
+    `_note`); for UNCLEAR, the whole fresh text (the referrer reads it).
+    """
+    fresh = fresh.strip()
+    if not fresh:
+        return Answer.UNCLEAR, ""
+    signed = _unsigned(fresh)
+    sentences = [read_sentence(s) for s in _SENTENCE_END.split(signed) if s and s.strip()]
+    sentences = [s for s in sentences if not (s.courtesy and _is_greeting(s))]
+    total_words = len(_WORD.findall(signed))
+    answer = _decide(sentences, total_words, alone(signed, _STOP_ALONE))
+    return answer, (_note(fresh, answer) if answer is not Answer.UNCLEAR else fresh)
+
+
+def says_yes(fresh: str) -> bool:
+    """Whether any sentence of the text has a yes in it (even one that is no consent)."""
+    return any(read_sentence(sentence).yes for sentence in _SENTENCE_END.split(fresh) if sentence.strip())
+
+
+def _unsigned(fresh: str) -> str:
+    """The fresh text without its signature (a closing and a name, a block of name and
+    contact lines), unless what would be cut says something ("Yes\n\nNot now")."""
+    kept = without_signature_block(fresh.split("\n"), says=says_something)
+    return "\n".join(kept).strip() or fresh
+
+
+def says_something(line: str) -> bool:
+    """A short line that answers, doubts, asks or sets a constraint: never a signature."""
+    read = read_sentence(line)
+    if read.yes or read.no or read.stop or read.question or (read.doubts - {YES_ELSEWHERE}):
+        return True
+    words = tuple(tokens(line))
+    return any(words[: len(phrase)] == phrase for phrase in _CONSTRAINTS)
+
+
+def _decide(sentences: list[_Sentence], total_words: int, stop_alone: bool) -> Answer:
+    said_yes = any(s.yes for s in sentences)
+    if stop_alone or any(s.stop for s in sentences):
+        return Answer.UNCLEAR if said_yes else Answer.STOP
+    if any(s.no for s in sentences):
+        return Answer.UNCLEAR if said_yes else Answer.NO
+    consenting = [i for i, s in enumerate(sentences) if s.consent]
+    if not consenting or total_words > _LONG:
+        return Answer.UNCLEAR
+    first, last = consenting[0], consenting[-1]
+    decided_last = last > 0 and sentences[last].resolving
+    if first >= _BURIED and not decided_last:
+        return Answer.UNCLEAR  # a yes after a long preamble, and no word that it decides anything
+    for i, s in enumerate(sentences):
+        doubts = s.doubts | ({CONTRAST} if s.leading_contrast and i > 0 else set())
+        if decided_last and i < last:
+            doubts = doubts - _FORGIVEN_BEFORE_A_DECISION
+        if i > first and s.inner_condition:
+            doubts = doubts - {CONDITION}  # "Yes. Call me if he prefers."
+        if doubts:
+            return Answer.UNCLEAR
+        if s.question and (i <= first or total_words > _SHORT):
+            return Answer.UNCLEAR  # only a short yes may ask a practical question after it
+    return Answer.YES
+
+
+def _is_greeting(read: _Sentence) -> bool:
+    """Courtesy alone ("Hi Jean," or "Thanks!"), not yet the answer."""
+    return read.words <= 3
+
+
+def alone(text: str, phrases) -> bool:
+    """Whether the whole text is one of `phrases` ("Stop.")."""
+    if len(text) > 100:
+        return False
+    words = tuple(tokens(text))
+    return any(words == phrase for phrase in phrases)
+
+
+def is_stop_word(text: str) -> bool:
+    return alone(text, _STOP_ALONE + _STOP)
+
+
+# --- The note ----------------------------------------------------------------------------------------
+
+
+def _answer_re(kinds: tuple[str, ...]) -> re.Pattern[str]:
+    """Folded answer phrases at the start of a text, words separated by any spacing
+    or commas ("yes, please" = "yes please")."""
+    phrases = set()
+    for language in lexicon.LANGUAGES:
+        if language.answers:
+            for kind in kinds:
+                phrases |= {fold(p) for p in getattr(language.answers, kind)}
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        words = [re.escape(w) for w in re.split(r"[\s-]+", phrase) if w]
+        parts.append(r"[\s,-]+".join(words))
+    return re.compile(rf"(?:{'|'.join(parts)})(?!\w)")
+
+
+_LEADING = {
+    Answer.YES: _answer_re(("yes", "figures")),
+    Answer.NO: _answer_re(("no", "figures")),
+    Answer.STOP: _answer_re(("stop", "stop_alone", "no")),
+}
+_GREETING_RE = _answer_re(("greetings", "interjections"))
+_THANKS_RE = _answer_re(("thanks",))
+_CONJUNCTION_RE = _answer_re(("conjunctions",))
+# After a greeting, up to two words (a name) and the punctuation that ends it.
+_GREETED = re.compile(r"(?:[ \t]+[\w'-]+){0,2}[ \t]*(?:[,!.:\n]|$)")
+# After thanks, the rest of a short clause: "thanks for thinking of me,".
+_THANKED = re.compile(r"(?:[ \t]+[\w'’-]+){0,6}[ \t]*(?=[,;!.:—–\n]|$)")
+# Right after the answer words, the rest of a short sentence that only continues them:
+# "happy to| connect.", "I'd be glad| to talk to him.", "ravie| de la rencontrer !".
+_CONTINUED = re.compile(r"(?:[ \t]+[\w'’-]+){1,4}[ \t]*(?=[.!?\n]|$)")
+_FILLER = re.compile(r"[\s,.;:!—–\-…]*")
+_NOTE_HEAD = 2000
+
+
+def _note(fresh: str, answer: Answer) -> str:
+    """The fresh text less its courtesy and its leading answer words.
+
+    "Yes — I lead the litigation team at Acme" → "I lead the litigation team at Acme";
+    "Hi Jean, yes please!\\nBest,\\nMarie" → "".
+    """
+    text = "\n".join(strip_courtesy(fresh.split("\n"), says=says_something)).strip()
+    folded, positions = fold_with_positions(text[:_NOTE_HEAD])  # the answer words lead
+    pattern = _LEADING[answer]
+    at = 0
+    while at < len(folded):
+        at = _FILLER.match(folded, at).end()
+        thanks = _THANKS_RE.match(folded, at) if answer is Answer.YES else None
+        greeting = _GREETING_RE.match(folded, at)
+        courtesy = _THANKED.match(folded, thanks.end()) if thanks else None
+        courtesy = courtesy or (_GREETED.match(folded, greeting.end()) if greeting else None)
+        if courtesy:
+            at = courtesy.end()
+            continue
+        match = pattern.match(folded, at)
+        if not match:
+            break
+        at = match.end()
+        continued = _CONTINUED.match(folded, at)
+        if continued:
+            at = continued.end()
+    # "Yes, but not before June": the note is the constraint, without its "but".
+    joined = _CONJUNCTION_RE.match(folded, at)
+    if joined and at:
+        at = _FILLER.match(folded, joined.end()).end()
+    if at < len(folded):
+        return text[positions[at] :].strip()
+    return text[_NOTE_HEAD:].strip()  # all answer words (or a text longer than the head)
