@@ -102,7 +102,8 @@ _ANCHOR_PHRASES = tuple(p for p in _phrases("anchors") if len(p) > 1) + _phrases
 _GREETING_WORDS = frozenset(words[0] for words in _GREETING_PHRASES)
 # Words that may stand beside a yes: plain words, courtesy, little words before an answer.
 _PLAIN = (_words_of("plain") | _GREETING_WORDS | _words_of("interjections") | _words_of("thanks")
-          | _words_of("closings") | frozenset(w for phrase in _YES for w in phrase if w.isalpha()))
+          | _words_of("closings") | _words_of("resolutions")
+          | frozenset(w for phrase in _YES for w in phrase if w.isalpha()))
 # What may come before a one-word answer in its clause: "Hi Jean, yes", "Oh yes", "and no".
 _LEAD_PHRASES = _GREETING_PHRASES + _phrases("interjections") + _phrases("conjunctions")
 

@@ -184,10 +184,15 @@ def _first_landmark(quoted, texts, start: int) -> int:
 
 
 def _opens_older_mail(texts: list[str], i: int) -> bool:
+    return bool(texts[i].strip()) and (_broker_line(texts[i]) or _older_mail_header(texts, i))
+
+
+def _older_mail_header(texts: list[str], i: int) -> bool:
+    """A separator, an attribution or a header block: the start of another message."""
     text = texts[i]
     if not text.strip():
         return False
-    if separator(text) is not None or attribution(texts, i) or _broker_line(text):
+    if separator(text) is not None or attribution(texts, i):
         return True
     block = header_block(texts, i, from_first=True)
     if block is not None and len(block.fields) >= 2:
@@ -282,5 +287,5 @@ def _bottom_post(quoted, texts, cut: int) -> tuple[str, bool]:
     end = _first_landmark(quoted, texts, i) if i < len(texts) else i
     # Quoted lines after it continue the quote, unless they open older mail of their own
     # (the text was written above the client's quote, under a line the person quoted).
-    continues = end < len(texts) and not _opens_older_mail(texts, end) and any(d > 0 for d, _ in quoted[end:])
+    continues = end < len(texts) and not _older_mail_header(texts, end) and any(d > 0 for d, _ in quoted[end:])
     return _unquoted(quoted[i:end]), continues
