@@ -367,15 +367,9 @@ def body_text(msg: Message) -> str:
 
 
 def _body_text(msg: Message) -> str:
-    html = None
-    for part in _own_parts(msg):
-        ctype = content_type(part)
-        if ctype == "text/plain":
-            text = _decoded(part)
-            if text.strip():
-                return normalize(clip(text))
-        elif ctype == "text/html" and html is None:
-            html = part
+    plain, html = _text_parts(msg)
+    if plain is not None:
+        return normalize(clip(plain))
     if html is not None:
         return html_to_text(_decoded(html))
     return ""
@@ -386,16 +380,34 @@ def shown_text(msg: Message) -> str | None:
     HTML version of its body; None when it has only one. The two normally say the
     same; when they do not (a stale plain part, text hidden in the HTML), a reader
     that acts on what the person wrote must notice."""
+    plain, html = _text_parts(msg)
+    if plain is None or html is None:
+        return None
+    return html_to_text(_decoded(html))
+
+
+# The text parts of each message `parse` returned, found in one walk of its parts.
+_PARTS: weakref.WeakKeyDictionary[Message, tuple[str | None, Message | None]] = weakref.WeakKeyDictionary()
+
+
+def _text_parts(msg: Message) -> tuple[str | None, Message | None]:
+    """The first text/plain part with any text (decoded), and the first text/html part."""
+    known = msg in _TEXTS
+    if known and msg in _PARTS:
+        return _PARTS[msg]
     plain = html = None
     for part in _own_parts(msg):
         ctype = content_type(part)
         if ctype == "text/plain" and plain is None:
-            plain = part
+            text = _decoded(part)
+            plain = text if text.strip() else None
         elif ctype == "text/html" and html is None:
             html = part
-    if plain is None or html is None or not _decoded(plain).strip():
-        return None
-    return html_to_text(_decoded(html))
+        if plain is not None and html is not None:
+            break
+    if known:
+        _PARTS[msg] = (plain, html)
+    return plain, html
 
 
 def clip(text: str, chars: int = MAX_TEXT_CHARS, lines: int = MAX_TEXT_LINES) -> str:

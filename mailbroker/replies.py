@@ -72,8 +72,8 @@ def read_reply(msg: Message) -> Reply:
     """
     fresh = _read_fresh(body_text(msg))
     answer, note = classify(fresh.answer) if fresh.answer else (Answer.UNCLEAR, fresh.text)
-    shown = shown_text(msg)
-    if shown is not None and answer is not Answer.UNCLEAR:
+    shown = shown_text(msg) if answer is not Answer.UNCLEAR else None
+    if shown is not None:
         other = _read_fresh(shown)
         if (classify(other.answer)[0] if other.answer else Answer.UNCLEAR) is not answer:
             return Reply(answer=Answer.UNCLEAR, note=fresh.text, fresh_text=fresh.text)
