@@ -32,12 +32,14 @@ The sets:
    the third parties contacted: a note that asked for a decline, or should have been
    asked about, read as a request to introduce someone: the worst mistake a note
    can cause. notes_b is held out: only its figures are ever looked at.
-8. independent replies (tests/labelled/independent/shared_dev, replies_a, structural_a;
-   and the held-out replies_b, structural_b): consent replies written from a brief by
-   authors who had not read the reader, sent through every client layout; structural_*
-   are whole messages whose layout is the trap (an answer between quoted lines, text
-   hidden in the HTML, an auto-reply without its headers). Right when the answer is
-   the label or one of its `also_ok`.
+8. independent replies (tests/labelled/independent: shared_dev, replies_a/b,
+   structural_a/b, adversarial_c; final_d1/d2/d3 when present): consent replies written
+   from a brief by authors who had not read the reader, sent through every client
+   layout; structural_* are whole messages whose layout is the trap (an answer between
+   quoted lines, text hidden in the HTML, an auto-reply without its headers);
+   adversarial_c was written to break the reader. Right when the answer is the label or
+   one of its `also_ok`. The final_* sets were held out: scored once, at the end of the
+   work that changed the reader, and never tuned on.
 
 Every reply row shows its "yes recall": of the clear yeses (labelled yes, unclear not
 allowed), how many were read as yes. The reader is precise first: a false yes fails the
@@ -400,6 +402,9 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
         consent_replies(labelled, "independent/shared_dev", "replies dev"),
         consent_replies(labelled, "independent/replies_a", "replies A"),
         consent_replies(labelled, "independent/structural_a", "structural A"),
+        consent_replies(labelled, "independent/replies_b", "replies B"),
+        consent_replies(labelled, "independent/structural_b", "structural B"),
+        consent_replies(labelled, "independent/adversarial_c", "adversarial C"),
         notes(labelled, "independent/notes_dev", "notes dev"),
         notes(labelled, "independent/notes_a", "notes A"),
         notes(labelled, "independent/notes_b", "notes B"),

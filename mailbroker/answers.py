@@ -96,14 +96,16 @@ _CONDITIONS = set(_phrases("conditions"))
 _YES_ALONE = set(_phrases("yes_alone"))
 _NEGATORS, _DOUBT_QUESTIONS = _words_of("negators"), _words_of("doubt_questions")
 _CONJUNCTIONS, _ANCHORS = _words_of("conjunctions"), _words_of("anchors")
+_WILLING, _TIME_PREPOSITIONS = _words_of("willing"), _words_of("time_prepositions")
+_TIME_LIMITS = _words_of("time_limits")
+_ADVERBS = frozenset(_phrases("adverbs"))
 # Phrases that make a yes one to this introduction: its own words of several words
 # ("make time"), and a line about oneself ("I lead the litigation team").
 _ANCHOR_PHRASES = tuple(p for p in _phrases("anchors") if len(p) > 1) + _phrases("credentials")
 _GREETING_WORDS = frozenset(words[0] for words in _GREETING_PHRASES)
 # Words that may stand beside a yes: plain words, courtesy, little words before an answer.
 _PLAIN = (_words_of("plain") | _GREETING_WORDS | _words_of("interjections") | _words_of("thanks")
-          | _words_of("closings") | _words_of("resolutions")
-          | frozenset(w for phrase in _YES for w in phrase if w.isalpha()))
+          | _words_of("closings") | _words_of("resolutions") | _words_of("yes"))
 # What may come before a one-word answer in its clause: "Hi Jean, yes", "Oh yes", "and no".
 _LEAD_PHRASES = _GREETING_PHRASES + _phrases("interjections") + _phrases("conjunctions")
 
@@ -178,7 +180,7 @@ class _Sentence:
     stop: bool
     doubts: frozenset[str]  # why it stands against a yes (see the constants above)
     question: bool  # it asks something
-    resolving: bool  # it opens with a resolution ("So yes", "Bref")
+    resolving: bool  # it holds a resolution ("So yes", "Bref", "C'est donc oui")
     # It opens with a contrast ("Actually, yes"): harmless in a reply's first sentence,
     # a turn against what came before in any other.
     leading_contrast: bool
@@ -245,8 +247,11 @@ def read_sentence(sentence: str) -> _Sentence:
     c = _Clauses.of(sentence)
     words = c.words
     openings = _openings(words, c.starts)
+    longer = [span for span in _matches(words, _YES) if span[1] - span[0] > 1]
     for start, end in _matches(words, _FIGURES):
-        words[start:end] = [_MASK] * (end - start)
+        # "aucun inconvénient" is a figure; "aucun inconvénient à ce que…" a yes
+        if not any(a <= start and end <= b and b - a > end - start for a, b in longer):
+            words[start:end] = [_MASK] * (end - start)
     stops = _matches(words, _STOP)
     constraints = _matches(words, _CONSTRAINTS)
     # "so no calls before then": a constraint, not a no.
@@ -256,19 +261,21 @@ def read_sentence(sentence: str) -> _Sentence:
         span for span in _matches(words, _YES) + c.whole_yes
         if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
     ])
+    constrained = _covered(constraints)
+    positive_words = _covered(yeses) | {i for i, w in enumerate(words) if _known(w, _WILLING | _ANCHORS)}
     # Words that say what they say inside a phrase: "don't" in "I don't mind", "not" in
     # "not before June" or in "no thanks".
     phrased = _covered(yeses + all_nos + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
     negated = [span for span in yeses if _negator_before(span, words, c)]
     question = _asks(sentence)
     doubts = set()
-    if c.only_negators or any(w in _NEGATORS for i, w in enumerate(words) if i not in phrased):
+    if c.only_negators or _negation_bears(c, words, phrased, constrained, positive_words, openings):
         doubts.add(NEGATION)
     if len(all_nos) > len(nos):
         doubts.add(STRAY_NO)  # "there is no rush", "oui, enfin non": better ask again
-    constrained = _covered(constraints)
-    # "si possible", "not before June": a doubt word inside a constraint is the constraint.
-    hedges = [span for span in _matches(words, _HEDGES) if not set(range(*span)) <= constrained]
+    # "si possible", "not before June", "ça me dit": a doubt word inside a constraint or a
+    # yes phrase is that constraint or that yes.
+    hedges = [span for span in _matches(words, _HEDGES) if not set(range(*span)) <= constrained | _covered(yeses)]
     conditions = [span for span in hedges if tuple(words[span[0]:span[1]]) in _CONDITIONS]
     if len(conditions) < len(hedges):
         doubts.add(HEDGE)
@@ -282,7 +289,7 @@ def read_sentence(sentence: str) -> _Sentence:
         doubts.add(CONTRAST)
     if _matches(words, _REGRETS):
         doubts.add(REGRET)
-    if _matches(words, _ELSEWHERE):
+    if _matches(words, _ELSEWHERE) or _appointment(words, constrained):
         doubts.add(ELSEWHERE)
     if question and _DOUBT_QUESTIONS & set(words):
         doubts.add(DOUBTING_QUESTION)
@@ -297,11 +304,48 @@ def read_sentence(sentence: str) -> _Sentence:
         stop=bool(stops),
         doubts=frozenset(doubts),
         question=question,
-        resolving=any(start == 0 for start, _ in _matches(words, _RESOLUTIONS)),
+        resolving=bool(_matches(words, _RESOLUTIONS)),
         leading_contrast=any(start == 0 for start, _ in contrasts),
         words=len(words),
         inner_condition=bool(conditions) and all(span[0] not in openings for span in conditions),
     )
+
+
+def _negation_bears(c: _Clauses, words: list[str], phrased: set[int], constrained: set[int],
+                    positive: set[int], openings: set[int]) -> bool:
+    """Whether a negation bears on the introduction: it opens a clause ("Not
+    happening"), or sits in a clause that speaks of will, ability, availability or the
+    introduction itself ("I can't", "I'm not available", "we don't meet until…") —
+    unless that clause only sets a constraint of time ("I won't be free before the
+    14th"). A negation about something else ("I'm not in London any more", "je ne suis
+    pas du matin") is a note."""
+    for start, end in c.clauses():
+        clause = range(start, end)
+        negators = [i for i in clause if words[i] in _NEGATORS and i not in phrased]
+        if not negators:
+            continue
+        if any(i in openings or i == start for i in negators):
+            return True
+        anchored = any(_known(words[i], _ANCHORS) for i in clause)
+        if any(i in constrained for i in clause) and not anchored:
+            continue
+        if any(i in positive or words[i] in _WILLING for i in clause):
+            return True
+    return False
+
+
+# "at 3", "à 14h", "3pm", "14h30": a yes that names a time confirms an appointment —
+# perhaps another one. A time after "from", "before", "après" is a constraint.
+_CLOCK = re.compile(r"^(?:\d{1,2}(?:h\d{0,2}|am|pm)|\d{1,2}h?)$")
+
+
+def _appointment(words: list[str], constrained: set[int]) -> bool:
+    for i, word in enumerate(words):
+        if not _CLOCK.match(word) or (i and words[i - 1] in _TIME_LIMITS):
+            continue
+        if (word[-1].isalpha() and len(word) > 1) or (i and words[i - 1] in _TIME_PREPOSITIONS):
+            return True
+    return False
 
 
 def _negator_before(span: tuple[int, int], words: list[str], c: _Clauses) -> bool:
@@ -315,8 +359,8 @@ def _agrees(c: _Clauses, words: list[str], constrained: set[int], phrased: set[i
     the introduction itself (an anchor: meeting, a call, a coffee), or every clause is
     plain — yes words, courtesy, names, a constraint of timing or form. A yes beside
     anything else ("Yes, my number is still the same") may answer another question.
-    What follows a caveat ("Yes, though I'm travelling next week, so expect a slow
-    reply") explains the caveat: the yes cannot be about it."""
+    What follows a caveat or a constraint ("Yes, though I'm travelling next week, so
+    expect a slow reply") explains it: the yes cannot be about it."""
     if anchored:
         return True
     explained = min((start for start, _ in caveats), default=len(words))
@@ -325,6 +369,7 @@ def _agrees(c: _Clauses, words: list[str], constrained: set[int], phrased: set[i
             break
         clause = range(start, end)
         if any(i in constrained for i in clause):
+            explained = start  # what follows a constraint explains it ("…, from October: I'm on leave")
             continue
         if not all(_plain(i, words, c, phrased) for i in clause):
             return False
@@ -365,19 +410,28 @@ def _caveat(span: tuple[int, int], c: _Clauses, harmless: set[int]) -> bool:
     """A "but" that opens a clause of timing or form ("…, but not before June", "mais
     plutôt en visio") or that turns back to the introduction ("My schedule is tight,
     but a short call is doable"): a caveat of a yes, not a doubt about it. Any other
-    doubt in the clause is still read as one."""
-    if span[0] not in c.starts:
-        return False
+    doubt in the clause is still read as one. A "though" that closes a clause ("I don't
+    live in Berlin any more though, so it'll have to be a call") is a caveat when its
+    clause or the next one sets the constraint or turns back."""
     start, end = c.clause_of(span[0])
-    return any(i in harmless for i in range(span[1], end))
+    if span[0] in c.starts:
+        return any(i in harmless for i in range(span[1], end))
+    if span[1] != end:
+        return False
+    following = c.clause_of(end)[1] if end < len(c.words) else end
+    return any(i in harmless for i in range(start, following))
 
 
 def _asks(sentence: str) -> bool:
-    """Whether the sentence asks something: a "?" not just after a rhetorical "why not"."""
+    """Whether the sentence asks something: a "?" not just after a rhetorical "why not",
+    nor closing a question that opens rhetorically ("Why would I ever say no to Rita?")."""
     for at in [i for i, ch in enumerate(sentence) if ch == "?"]:
         before = tuple(tokens(sentence[:at]))
-        if not any(before[len(before) - len(p) :] == p for p in _RHETORICAL if len(before) >= len(p)):
-            return True
+        if any(before[len(before) - len(p) :] == p for p in _RHETORICAL if len(before) >= len(p)):
+            continue
+        if any(before[: len(p)] == p for p in _RHETORICAL if len(p) >= 3):
+            continue
+        return True
     return False
 
 
@@ -402,7 +456,10 @@ def _openings(words: list[str], starts: list[int]) -> set[int]:
 def _counts_as_answer(span: tuple[int, int], words: list[str], openings: set[int]) -> bool:
     """A one-word answer ("yes", "ok", "sure", "no") counts only where a clause opens:
     "Sure!", "Thanks Jean, yes", "Oh yes" are answers; "I'm sure she is great" and
-    "there is no rush" are not. Phrases of several words, and emoji, count anywhere."""
+    "there is no rush" are not. So does a yes that is also an adverb ("tout à fait").
+    Other phrases of several words, and emoji, count anywhere."""
+    if tuple(words[span[0] : span[1]]) in _ADVERBS:
+        return span[0] in openings
     if span[1] - span[0] > 1 or not words[span[0]].isalpha():
         return True
     return span[0] in openings
@@ -461,13 +518,17 @@ def _decide(sentences: list[_Sentence], total_words: int, stop_alone: bool) -> A
     said_yes = any(s.yes for s in sentences)
     if stop_alone or any(s.stop for s in sentences):
         return Answer.UNCLEAR if said_yes else Answer.STOP
-    if any(s.no for s in sentences):
-        return Answer.UNCLEAR if said_yes else Answer.NO
     consenting = [i for i, s in enumerate(sentences) if s.consent]
+    first, last = (consenting[0], consenting[-1]) if consenting else (0, 0)
+    # A decision after thinking aloud: it holds a resolution ("So yes", "C'est donc oui"),
+    # or comes after a sentence that turned the doubts around ("…But Rita never asks.
+    # OK, let's do it.").
+    decided_last = last > 0 and (sentences[last].resolving or any(s.leading_contrast for s in sentences[1:last]))
+    nos = [i for i, s in enumerate(sentences) if s.no]
+    if nos and not (decided_last and max(nos) < last):  # "Most of the time I decline. … So yes."
+        return Answer.UNCLEAR if said_yes else Answer.NO
     if not consenting or total_words > _LONG:
         return Answer.UNCLEAR
-    first, last = consenting[0], consenting[-1]
-    decided_last = last > 0 and sentences[last].resolving
     if first >= _BURIED and not decided_last:
         return Answer.UNCLEAR  # a yes after a long preamble, and no word that it decides anything
     for i, s in enumerate(sentences):

@@ -227,6 +227,9 @@ class Answers:
     # inside a later sentence is about logistics ("Yes. Call me if he prefers."), not
     # about the yes; at the start of a sentence ("Yes. If he pays.") it still is.
     conditions: tuple[str, ...] = ()
+    # Yes phrases that are also adverbs ("tout à fait", "of course"): an answer only where
+    # a clause opens ("Tout à fait !"), not inside one ("…rejoint tout à fait ce qu'on fait").
+    adverbs: tuple[str, ...] = ()
     # Thanks that open a clause of courtesy ("Thanks for thinking of me, yes"): the
     # clause is left out of the note.
     thanks: tuple[str, ...] = ()
@@ -257,6 +260,14 @@ class Answers:
     # after a yes ("Yes — I lead the litigation team at Acme"). Like an anchor, it makes
     # the yes one to this introduction.
     credentials: tuple[str, ...] = ()
+    # Words of will, ability, availability and opinion: a negation in their clause bears
+    # on the introduction ("I can't", "I don't want to", "je ne suis pas disponible"),
+    # one elsewhere is a note about the person ("I'm not in London any more").
+    willing: tuple[str, ...] = ()
+    # Words before a time of day: "at 3", "à 14h" names an appointment; "after 3",
+    # "avant 10h" sets a limit.
+    time_prepositions: tuple[str, ...] = ()
+    time_limits: tuple[str, ...] = ()
 
 
 # --- English -----------------------------------------------------------------------------
@@ -533,6 +544,9 @@ EN = Language(
             "please proceed", "kindly proceed", "proceed with the introduction", "i would welcome",
             "would welcome an introduction", "i'd welcome", "happy to be introduced", "glad to be introduced",
             "happy to accept", "glad to accept", "i accept this introduction", "that's a yes", "a yes from me",
+            "my agreement", "my consent", "no objection to", "hook us up", "loop us in", "so yes", "i say yes", "all good", "let's go", "i'm game",
+            "looking forward to meeting", "look forward to meeting", "looking forward to talking",
+            "look forward to talking",
             "it's a yes", "yes from me", "loop me in", "i look forward to", "looking forward to", "ofc",
             # A thumbs-up alone may only say "received": it is no yes on its own ("Sure 👍" is).
         ),
@@ -566,7 +580,7 @@ EN = Language(
             "👎", "❌", "🙅",
         ),
         stop=(
-            "unsubscribe", "remove me", "take me off", "never contact me",
+            "unsubscribe", "remove me", "take me off", "removed from", "be removed", "taken off", "never contact me",
             "do not contact me", "don't contact me", "dont contact me",
             "stop contacting me", "stop emailing me", "stop writing to me",
             "stop sending me", "never email me", "never write to me",
@@ -586,14 +600,19 @@ EN = Language(
             "no doubt", "no question", "no questions asked", "no hesitation", "no objection",
             "not a problem", "not a problem at all", "no problem at all", "no objection from me",
             "no objections", "no objection at all", "no issue", "no issues", "not an issue",
-            "long time no see", "long time no hear", "long time no speak", "pass on my", "pass along my",
+            "long time no see", "long time no hear", "long time no speak",
+            # idioms of a no that is not one: the rest of the reply decides
+            "wouldn't say no", "would not say no", "not opposed", "i'm not opposed", "not against",
+            "about to say no", "going to say no out of", "was going to say no", "sorry for the typos",
+            "why would i say no", "why would i ever say no", "how could i say no", "who could say no", "pass on my", "pass along my",
             "pass on our", "sorry for the delay", "sorry for the late reply", "sorry for the slow reply",
             "sorry for my late reply", "sorry it took me", "sorry for the wait", "sorry for replying",
             "sorry to reply", "sorry for writing", "excuse my", "pardon my",
         ),
         negators=(
             "not", "don't", "dont", "doesn't", "didn't", "can't", "cannot", "won't",
-            "wouldn't", "never", "isn't", "aren't", "no longer", "hardly", "barely",
+            "wouldn't", "never", "isn't", "aren't", "no longer", "hardly", "barely", "haven't", "hasn't",
+            "couldn't", "shouldn't", "wasn't", "weren't", "nobody", "nothing", "neither", "nor",
         ),
         hedges=(
             "not sure", "unsure", "maybe", "perhaps", "might", "possibly", "depends",
@@ -620,7 +639,8 @@ EN = Language(
             "check with", "not ready", "down the line", "some other time", "another time", "rain check",
             "next quarter", "next year", "in a few months", "touch base", "keep you posted",
             # Someone else: the introduction should go to another person.
-            "instead", "rather than me", "better person", "better placed", "right person", "colleague", "my team",
+            "instead", "rather than me", "better person", "better placed", "right person", "colleague",
+            "talk to my team", "speak to my team", "contact my team", "my team handles", "my team will",
             "someone else", "somebody else", "in charge of", "point of contact", "handles", "forwarding this",
             "forwarded this", "copying", "cc'd", "cc'ing", "looping in",
             # Reported speech: somebody else's word is not the party's.
@@ -631,6 +651,7 @@ EN = Language(
             "🙄", "😒", "as if", "just what", "exactly what", "what i needed", "what my week needed",
             "because i have", "because my", "another one", "yet another", "oh great", "oh joy",
             "what a surprise", "can't wait for", "of all people", "dream come true", "just kidding", "just great",
+            "went so well", "worked out so well", "because the last", "what an honour", "what an honor", "😂", "🤣", "😆", "🙃", "😏",
             "just perfect", "strikes again", "while we're at it", "while you're at it",
             # Reasons it cannot happen.
             "problem", "issue", "catch", "tricky", "complicated", "difficult", "conflict", "non-compete",
@@ -662,7 +683,7 @@ EN = Language(
                    "no problem", "no problem at all", "not a problem", "no worries", "no prob"),
         constraints=(
             "not before", "not until", "only after", "only from", "only on", "only in",
-            "only by", "only via", "after", "from", "starting", "beginning", "as of", "next week",
+            "only by", "only via", "after", "starting", "beginning", "as of", "next week",
             "next month", "later this", "in a few weeks", "in a couple of weeks", "preferably",
             "ideally", "by email", "by phone", "over email", "january", "february", "march",
             "april", "in may", "june", "july", "august", "september", "october", "november",
@@ -671,10 +692,15 @@ EN = Language(
             "free from", "i'm available after", "i'm available from", "available after", "available from",
             "i'm back on", "i'm back after", "back after", "until", "till", "not in person", "in person",
             "max", "at the earliest", "at the latest", "this week", "this month", "tomorrow", "today",
-            "if possible", "where possible", "if that works", "if that suits", "only", "video only",
-            "no calls before", "no calls until", "no meetings before", "no meetings until",
+            "if possible", "where possible", "if that works", "if that suits", "video only", "phone only",
+            "calls only", "by video", "by zoom", "over zoom",
+            "no calls before", "no calls until", "no meetings before", "no meetings until", "nothing before",
+            "not this week", "not this month", "not today", "not tomorrow", "not next week", "all week",
+            "otherwise",
+            "nothing after", "before the", "until the", "if that suits him", "if that suits her",
+            "if it suits him", "if it suits her", "if that works for him", "if that works for her",
         ),
-        rhetorical=("why not",),
+        rhetorical=("why not", "why would i say no", "why would i ever say no", "how could i say no"),
         doubt_questions=("who", "whom", "whose", "why"),
         conditions=("if", "unless"),
         thanks=("thanks", "thank you", "many thanks", "thanks a lot", "cheers"),
@@ -689,6 +715,7 @@ EN = Language(
             "most", "be", "been", "am", "is", "are", "will", "would", "could", "can", "shall", "should", "do",
             "does", "go", "ahead", "let", "lets", "make", "happen", "put", "set", "up", "feel", "free", "have",
             "send", "over", "mate", "buddy", "pal", "folks", "guys", "team", "email", "e-mail", "mail", "note",
+            "through",
             "message", "from", "thinking", "setting", "arranging", "definately", "ofc", "still", "again",
             "here", "there", "now", "anytime", "whenever", "soon", "asap", "ready", "available", "open",
             "it", "thing", "things", "sure", "yes", "yeah", "yep", "ok", "okay", "hey", "hi", "hello",
@@ -722,10 +749,20 @@ EN = Language(
             "receipt", "received", "attendance", "rsvp", "dinner", "party", "wedding", "birthday", "kids",
             "milk", "groceries", "mum", "mom", "dad", "babe", "honey", "darling", "sweetie", "coach", "board",
             "report", "spreadsheet", "document", "attachment", "password", "order", "delivery",
-            "shipment", "package", "appointment", "reservation", "booking", "flight", "hotel", "tickets",
+            "shipment", "package", "appointment", "reservation", "booking", "tickets",
             "got your", "got it", "the right", "that's me",
             "it's me", "workshop", "webinar", "invite", "invitation", "proposal",
         ),
+        willing=(
+            "can", "cant", "cannot", "could", "couldnt", "will", "wont", "would", "wouldnt", "should", "shouldnt",
+            "able", "available", "free", "time", "want", "wish", "need", "like", "love", "mind", "care", "keen",
+            "interested", "ready", "sure", "think", "believe", "feel", "see", "agree", "mean", "meant", "ask",
+            "asked", "accept", "help", "do", "doing", "worth", "point", "idea", "good", "right", "fit", "comfortable",
+            "happy", "glad", "possible", "allowed", "make", "go", "proceed", "happen", "bother",
+        ),
+        adverbs=("of course", "sure thing", "by all means", "very much", "absolutely"),
+        time_prepositions=("at", "around", "by"),
+        time_limits=("after", "before", "from", "until", "till", "since", "past"),
         credentials=(
             "i lead", "i run", "i head", "i manage", "i direct", "i work", "i advise", "i teach", "i coach",
             "i'm a", "i am a", "i'm an", "i am an", "i've been", "i have been", "i spent", "i founded",
@@ -997,6 +1034,12 @@ FR = Language(
             "ça va me faire plaisir", "ça me ferait plaisir", "avec grand plaisir que", "c'est avec plaisir",
             "bien volontiers", "c'est bien volontiers", "je suis preneur", "je suis preneuse", "preneur", "preneuse",
             "c'est oui", "ce sera oui", "go", "go pour", "me va", "me convient", "ça me convient",
+            "ça me dit", "ça me dit bien", "ça me fera plaisir", "allons-y", "on y va", "aucun inconvénient à ce que",
+            "je ne vois aucun inconvénient à ce que", "je n'y vois aucun inconvénient à ce que",
+            "je ne vois pas d'inconvénient à ce que", "c'est beau", "je dis oui", "je dis donc oui", "donc oui",
+            "je suis disposé", "je suis disposée", "tout à fait disposé", "tout à fait disposée", "disposé à",
+            "disposée à", "vous pouvez procéder", "pouvez procéder",
+            "pas d'inconvénient à ce que", "hâte de la rencontrer", "hâte de le rencontrer", "hâte d'échanger",
         ),
         no=(
             "non", "non merci", "pas intéressé", "pas intéressée", "pas interesse",
@@ -1023,7 +1066,8 @@ FR = Language(
             "👎", "❌", "🙅",
         ),
         stop=(
-            "ne plus me contacter", "ne me contactez plus", "ne me contactez pas",
+            "ne plus me contacter", "ne me contactez plus", "ne me contactez pas", "être désinscrit",
+            "être désinscrite", "être retiré", "être retirée", "désinscrit", "désinscrite",
             "ne plus m'écrire", "ne m'écrivez plus", "désabonnez-moi", "désabonner",
             "me désabonner", "désinscrire", "désinscrivez-moi", "me désinscrire",
             "retirez-moi", "supprimez-moi", "rayez-moi", "laissez-moi tranquille",
@@ -1048,6 +1092,10 @@ FR = Language(
             "désolé du délai", "désolée du délai", "désolé pour le délai", "désolée pour le délai",
             "désolé du retard", "désolée du retard", "désolé pour le retard", "désolée pour le retard",
             "non mais",  # "Non mais c'est qui ?": indignation, not an answer
+            # idioms of a no that is not one: the rest of the reply decides
+            "je ne dis pas non", "je ne dirais pas non", "ne dis pas non", "je ne suis pas contre", "pas contre",
+            "allais dire non", "j'allais dire non", "failli dire non", "j'ai failli dire non", "pourquoi je dirais non",
+            "pourquoi dirais-je non", "comment dire non", "désolé pour les fautes", "désolée pour les fautes",
             "désolé de répondre", "désolée de répondre", "désolé d'écrire", "désolée d'écrire",
             "pardon pour", "excusez mon", "excuse mon",
         ),
@@ -1092,7 +1140,7 @@ FR = Language(
             "problème", "souci", "hic", "compliqué", "difficile", "conflit", "non-concurrence", "interdit",
             "pas le droit", "congé maternité", "congé paternité", "congé parental", "déconnecté",
             "déconnectée", "je quitte", "à la retraite", "aimerais mais", "adorerais mais", "débordé", "débordée", "sous l'eau", "noyé", "noyée", "surchargé", "surchargée", "rincé", "rincée",
-            "tant qu'on y est", "tant que vous y êtes", "tant que tu y es", "tant qu'à y être", "tant qu'à faire",
+            "tant qu'on y est", "tant que vous y êtes", "tant que tu y es", "quel honneur", "tant qu'à y être", "tant qu'à faire",
             "ben là",
             # Ce qu'écrit un accusé de réception automatique (envoyé sans les en-têtes d'un tel message).
             "bien reçu", "bien été reçu", "bien parvenu", "avons reçu", "nous reviendrons", "vous recontactera",
@@ -1129,13 +1177,15 @@ FR = Language(
             "je suis libre après", "libre après", "disponible après", "de retour le", "de retour après",
             "jusqu'à", "jusqu'au", "jusqu'en", "pas en présentiel", "en présentiel", "max", "maximum",
             "ne suis dispo que", "ne suis disponible que", "ne serai dispo que", "ne serai disponible que",
-            "ne suis libre que", "si possible", "dans un premier temps", "pas d'appel avant", "pas de rendez-vous avant", "ne suis plus chez", "ne travaille plus chez",
+            "ne suis libre que", "si possible", "dans un premier temps", "pas d'appel avant", "pas de rendez-vous avant",
+            "si ça lui va", "si ça lui convient", "si cela lui convient", "rien avant", "avant le", "pas avant le",
+            "pas cette semaine", "pas ce mois-ci", "pas aujourd'hui", "pas demain", "pas la semaine prochaine", "ne suis plus chez", "ne travaille plus chez",
             "ne suis plus à", "ne suis plus en poste",
             "au plus tôt", "au plus tard", "cette semaine", "ce mois-ci", "demain", "aujourd'hui",
         ),
         doubt_questions=("qui", "quoi", "pourquoi"),
         conditions=("si", "sauf si"),
-        rhetorical=("pourquoi pas",),
+        rhetorical=("pourquoi pas", "pourquoi je dirais non", "pourquoi dirais-je non", "comment dire non"),
         thanks=("merci", "merci beaucoup", "merci bien", "mille mercis"),
         plain=(
             # les personnes
@@ -1180,11 +1230,21 @@ FR = Language(
         elsewhere=(
             "facture", "factures", "contrat", "contrats", "diapos", "slides", "paiement", "payé", "payée",
             "réglé", "réglée", "signé", "signée", "signerons", "signer", "reçu", "reçue", "présence", "dîner",
-            "soirée", "anniversaire", "mariage", "enfants", "gosses", "maman", "papa", "chéri", "chérie",
-            "acte", "compte rendu", "rapport", "document", "pièce jointe", "fichier", "commande", "livraison",
-            "colis", "mon numéro", "bien moi", "c'est moi", "foot", "devis", "bureau",
+            "anniversaire", "mariage", "enfants", "gosses", "maman", "papa", "chéri", "chérie",
+            "acte", "compte rendu", "rapport", "commande", "livraison",
+            "colis", "bien moi", "c'est moi", "foot", "devis",
             "réunion", "atelier", "webinaire", "invitation",
         ),
+        willing=(
+            "peux", "pourrai", "pourrais", "pouvoir", "peut", "pourra", "vais", "veux", "voudrais", "souhaite",
+            "souhaiterais", "envie", "dispo", "disponible", "libre", "temps", "prêt", "prête", "intéressé",
+            "intéressée", "intéresse", "pense", "crois", "vois", "trouve", "sûr", "sûre", "d'accord", "accord",
+            "accepte", "aider", "faire", "ferai", "utile", "opportun", "pertinent", "bonne", "bon",
+            "possible", "plaisir", "envie", "aimerais", "aime", "partant", "partante", "convient", "va",
+        ),
+        adverbs=("tout à fait", "bien sûr", "bien entendu", "avec plaisir", "volontiers", "absolument"),
+        time_prepositions=("à", "a", "vers"),
+        time_limits=("après", "avant", "dès", "de", "jusqu'à", "jusqu'au", "depuis"),
         credentials=(
             "je dirige", "je gère", "je pilote", "je travaille", "je conseille", "j'enseigne", "je suis un",
             "je suis une", "je suis ingénieur", "je suis ingénieure", "je suis avocat", "je suis avocate",

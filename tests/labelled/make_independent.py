@@ -46,6 +46,7 @@ REPLY_SETS = [
     ("consent_fr_a.yaml", "replies_a"),
     ("consent_en_b.yaml", "replies_b"),
     ("consent_fr_b.yaml", "replies_b"),
+    ("consent_adversarial_c.yaml", "adversarial_c"),
 ]
 
 # The referrer notes (expect.kind: referral / decline / ask_referrer), by folder; the
