@@ -149,3 +149,27 @@ def test_plain_and_html_parts_that_disagree_are_unclear():
 def test_an_answer_in_the_subject_counts_when_the_body_has_none(subject, answer):
     body = QUOTE.format(inline="", answer="")
     assert read_reply(mailtext.parse(_message(body, subject=subject))).answer is answer
+
+
+# --- Every sentence counts: a property over combinations ---------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TURNS_AGAINST = [
+    "That said, I'm not meeting anyone new right now.", "Actually, no.", "On second thought, let me skip this one.",
+    "Cela dit, je ne suis pas disponible.", "Finalement non.", "Let me think about it first.",
+    "Best to ask my colleague instead.", "Je reviens vers vous la semaine prochaine.", "Who is she, by the way?",
+    "Just kidding.", "Only if my boss agrees.", "Unfortunately I'm on parental leave until March.",
+    "Mon associé dit que c'est bon.", "Not happening.", "I can't, sorry.", "Please remove me from your list.",
+]
+NOTES = ["", "I lead the payments team at Acme.", "Je dirige l'équipe data.", "Tuesdays are best for me.",
+         "Thanks for thinking of me!", "Merci !"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(CLEAR_YES), st.sampled_from(NOTES), st.sampled_from(TURNS_AGAINST),
+       st.sampled_from([" ", "\n", "\n\n"]))
+def test_a_turn_against_anywhere_after_a_yes_is_never_a_yes(yes, note, turn, gap):
+    text = gap.join(part for part in (yes, note, turn) if part)
+    assert classify(text)[0] is not YES, text
