@@ -162,12 +162,13 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 # --- One sentence -----------------------------------------------------------------------------------
 
-# Why a sentence stands against a yes. Thinking aloud is forgiven before a last sentence
-# that decides (see `_decide`); a condition, a question of doubt or a stray no never is.
+# Why a sentence stands against a yes. Thinking aloud (a negation, a contrast, a regret,
+# another matter) is forgiven before a last sentence that decides (see `_decide`); a
+# hedge, a condition, a question of doubt or a stray no never is.
 NEGATION, CONTRAST, REGRET = "negation", "contrast", "regret"
 HEDGE, CONDITION, ELSEWHERE, YES_ELSEWHERE = "hedge", "condition", "elsewhere", "yes to something else"
 DOUBTING_QUESTION, STRAY_NO = "question of doubt", "stray no"
-_FORGIVEN_BEFORE_A_DECISION = frozenset({NEGATION, CONTRAST, REGRET, HEDGE, ELSEWHERE, YES_ELSEWHERE})
+_FORGIVEN_BEFORE_A_DECISION = frozenset({NEGATION, CONTRAST, REGRET, ELSEWHERE, YES_ELSEWHERE})
 
 
 @dataclass(frozen=True)
@@ -241,95 +242,127 @@ class _Clauses:
         return [(bounds[i], bounds[i + 1]) for i in range(len(self.starts)) if bounds[i] < bounds[i + 1]]
 
 
+@dataclass
+class _Spans:
+    """The phrases found in one sentence, by kind, as spans of its words."""
+
+    c: _Clauses
+    openings: set[int]  # where each clause's own words begin
+    yeses: list[tuple[int, int]]  # yes phrases that answer
+    nos: list[tuple[int, int]]  # no phrases that answer
+    stray_no: bool  # a no that is no answer ("there is no rush")
+    stops: list[tuple[int, int]]
+    constrained: set[int]  # words of a constraint of timing or form ("not before June")
+    anchored: set[int]  # words of the introduction itself, or of a line about oneself
+    phrased: set[int]  # words that say what they say inside a phrase ("don't" in "I don't mind")
+
+    @property
+    def words(self) -> list[str]:
+        return self.c.words
+
+    @classmethod
+    def of(cls, sentence: str) -> _Spans:
+        c = _Clauses.of(sentence)
+        words = c.words
+        openings = _openings(words, c.starts)
+        _mask_figures(words)
+        stops = _matches(words, _STOP)
+        constraints = _matches(words, _CONSTRAINTS)
+        # "so no calls before then": a constraint, not a no.
+        all_nos = [span for span in _matches(words, _NO) if not _overlaps(span, constraints)]
+        nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
+        yeses = _outermost([
+            span for span in _matches(words, _YES) + c.whole_yes
+            if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
+        ])
+        anchored = {i for i, w in enumerate(words) if _known(w, _ANCHORS)} | _covered(_matches(words, _ANCHOR_PHRASES))
+        phrased = _covered(yeses + all_nos + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
+        return cls(c, openings, yeses, nos, len(all_nos) > len(nos), stops, _covered(constraints), anchored, phrased)
+
+
+def _mask_figures(words: list[str]) -> None:
+    """Figures of speech ("no problem", "pas de souci") stand for nothing else: their
+    words are masked, unless they open a longer yes ("aucun inconvénient à ce que…")."""
+    longer = [span for span in _matches(words, _YES) if span[1] - span[0] > 1]
+    for start, end in _matches(words, _FIGURES):
+        if not any(a <= start and end <= b and b - a > end - start for a, b in longer):
+            words[start:end] = [_MASK] * (end - start)
+
+
 def read_sentence(sentence: str) -> _Sentence:
     """The signals of one sentence (see the module docstring)."""
     sentence = sentence[:_SENTENCE_HEAD]
-    c = _Clauses.of(sentence)
-    words = c.words
-    openings = _openings(words, c.starts)
-    longer = [span for span in _matches(words, _YES) if span[1] - span[0] > 1]
-    for start, end in _matches(words, _FIGURES):
-        # "aucun inconvénient" is a figure; "aucun inconvénient à ce que…" a yes
-        if not any(a <= start and end <= b and b - a > end - start for a, b in longer):
-            words[start:end] = [_MASK] * (end - start)
-    stops = _matches(words, _STOP)
-    constraints = _matches(words, _CONSTRAINTS)
-    # "so no calls before then": a constraint, not a no.
-    all_nos = [span for span in _matches(words, _NO) if not _overlaps(span, constraints)]
-    nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
-    yeses = _outermost([
-        span for span in _matches(words, _YES) + c.whole_yes
-        if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
-    ])
-    constrained = _covered(constraints)
-    positive_words = _covered(yeses) | {i for i, w in enumerate(words) if _known(w, _WILLING | _ANCHORS)}
-    # Words that say what they say inside a phrase: "don't" in "I don't mind", "not" in
-    # "not before June" or in "no thanks".
-    phrased = _covered(yeses + all_nos + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
-    negated = [span for span in yeses if _negator_before(span, words, c)]
+    s = _Spans.of(sentence)
     question = _asks(sentence)
-    doubts = set()
-    if c.only_negators or _negation_bears(c, words, phrased, constrained, positive_words, openings):
-        doubts.add(NEGATION)
-    if len(all_nos) > len(nos):
-        doubts.add(STRAY_NO)  # "there is no rush", "oui, enfin non": better ask again
-    # "si possible", "not before June", "ça me dit": a doubt word inside a constraint or a
-    # yes phrase is that constraint or that yes.
-    hedges = [span for span in _matches(words, _HEDGES) if not set(range(*span)) <= constrained | _covered(yeses)]
-    conditions = [span for span in hedges if tuple(words[span[0]:span[1]]) in _CONDITIONS]
-    if len(conditions) < len(hedges):
-        doubts.add(HEDGE)
-    if conditions:
-        doubts.add(CONDITION)
-    anchored = {i for i, w in enumerate(words) if _known(w, _ANCHORS)} | _covered(_matches(words, _ANCHOR_PHRASES))
-    positive = _covered(yeses) | anchored
-    caveats = [span for span in _matches(words, _CONTRASTS) if _caveat(span, c, constrained | positive)]
-    contrasts = [span for span in _matches(words, _CONTRASTS) if span not in caveats and _turns(span, c, openings)]
-    if any(start > 0 for start, _ in contrasts):
-        doubts.add(CONTRAST)
-    if _matches(words, _REGRETS):
-        doubts.add(REGRET)
-    if _matches(words, _ELSEWHERE) or _appointment(words, constrained):
-        doubts.add(ELSEWHERE)
-    if question and _DOUBT_QUESTIONS & set(words):
-        doubts.add(DOUBTING_QUESTION)
-    says_yes = len(negated) < len(yeses)
-    consent = says_yes and _agrees(c, words, constrained, phrased, caveats, bool(anchored))
+    conditions, hedged = _hedges(s)
+    caveats, contrasts = _contrasts(s)
+    doubts = {kind for kind, found in (
+        (NEGATION, s.c.only_negators or _negation_bears(s)),
+        (STRAY_NO, s.stray_no),  # "oui, enfin non": better ask again
+        (HEDGE, hedged),
+        (CONDITION, bool(conditions)),
+        (CONTRAST, any(start > 0 for start, _ in contrasts)),
+        (REGRET, bool(_matches(s.words, _REGRETS))),
+        (ELSEWHERE, bool(_matches(s.words, _ELSEWHERE)) or _appointment(s.words)),
+        (DOUBTING_QUESTION, question and bool(_DOUBT_QUESTIONS & set(s.words))),
+    ) if found}
+    negated = [span for span in s.yeses if _negator_before(span, s.words, s.c)]
+    says_yes = len(negated) < len(s.yeses)
+    consent = says_yes and _agrees(s, caveats)
     if says_yes and not consent:
         doubts.add(YES_ELSEWHERE)
     return _Sentence(
         yes=says_yes,
         consent=consent and not doubts,
-        no=bool(nos),
-        stop=bool(stops),
+        no=bool(s.nos),
+        stop=bool(s.stops),
         doubts=frozenset(doubts),
         question=question,
-        resolving=bool(_matches(words, _RESOLUTIONS)),
+        resolving=bool(_matches(s.words, _RESOLUTIONS)),
         leading_contrast=any(start == 0 for start, _ in contrasts),
-        words=len(words),
-        inner_condition=bool(conditions) and all(span[0] not in openings for span in conditions),
+        words=len(s.words),
+        inner_condition=bool(conditions) and all(span[0] not in s.openings for span in conditions),
     )
 
 
-def _negation_bears(c: _Clauses, words: list[str], phrased: set[int], constrained: set[int],
-                    positive: set[int], openings: set[int]) -> bool:
+def _hedges(s: _Spans) -> tuple[list[tuple[int, int]], bool]:
+    """The conditions ("if", "si") of a sentence, and whether it holds another hedge. A
+    doubt word inside a constraint or a yes phrase ("si possible", "ça me dit") is that
+    constraint or that yes."""
+    inside = s.constrained | _covered(s.yeses)
+    hedges = [span for span in _matches(s.words, _HEDGES) if not set(range(*span)) <= inside]
+    conditions = [span for span in hedges if tuple(s.words[span[0] : span[1]]) in _CONDITIONS]
+    return conditions, len(conditions) < len(hedges)
+
+
+def _contrasts(s: _Spans) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The contrasts of a sentence that are caveats of a yes, and those that turn it."""
+    harmless = s.constrained | _covered(s.yeses) | s.anchored
+    found = _matches(s.words, _CONTRASTS)
+    caveats = [span for span in found if _caveat(span, s.c, harmless)]
+    turns = [span for span in found if span not in caveats and _turns(span, s.c, s.openings)]
+    return caveats, turns
+
+
+def _negation_bears(s: _Spans) -> bool:
     """Whether a negation bears on the introduction: it opens a clause ("Not
     happening"), or sits in a clause that speaks of will, ability, availability or the
     introduction itself ("I can't", "I'm not available", "we don't meet until…") —
     unless that clause only sets a constraint of time ("I won't be free before the
     14th"). A negation about something else ("I'm not in London any more", "je ne suis
     pas du matin") is a note."""
-    for start, end in c.clauses():
+    words = s.words
+    bearing = _covered(s.yeses) | s.anchored | {i for i, w in enumerate(words) if _known(w, _WILLING)}
+    for start, end in s.c.clauses():
         clause = range(start, end)
-        negators = [i for i in clause if words[i] in _NEGATORS and i not in phrased]
+        negators = [i for i in clause if words[i] in _NEGATORS and i not in s.phrased]
         if not negators:
             continue
-        if any(i in openings or i == start for i in negators):
+        if any(i in s.openings or i == start for i in negators):
             return True
-        anchored = any(_known(words[i], _ANCHORS) for i in clause)
-        if any(i in constrained for i in clause) and not anchored:
+        if any(i in s.constrained for i in clause) and not any(i in s.anchored for i in clause):
             continue
-        if any(i in positive or words[i] in _WILLING for i in clause):
+        if any(i in bearing for i in clause):
             return True
     return False
 
@@ -339,7 +372,7 @@ def _negation_bears(c: _Clauses, words: list[str], phrased: set[int], constraine
 _CLOCK = re.compile(r"^(?:\d{1,2}(?:h\d{0,2}|am|pm)|\d{1,2}h?)$")
 
 
-def _appointment(words: list[str], constrained: set[int]) -> bool:
+def _appointment(words: list[str]) -> bool:
     for i, word in enumerate(words):
         if not _CLOCK.match(word) or (i and words[i - 1] in _TIME_LIMITS):
             continue
@@ -354,24 +387,25 @@ def _negator_before(span: tuple[int, int], words: list[str], c: _Clauses) -> boo
     return bool(_NEGATORS & set(words[max(span[0] - 3, clause_start) : span[0]]))
 
 
-def _agrees(c: _Clauses, words: list[str], constrained: set[int], phrased: set[int], caveats, anchored: bool) -> bool:
+def _agrees(s: _Spans, caveats) -> bool:
     """Whether the sentence's yes is a yes to this introduction: the sentence speaks of
-    the introduction itself (an anchor: meeting, a call, a coffee), or every clause is
-    plain — yes words, courtesy, names, a constraint of timing or form. A yes beside
-    anything else ("Yes, my number is still the same") may answer another question.
-    What follows a caveat or a constraint ("Yes, though I'm travelling next week, so
-    expect a slow reply") explains it: the yes cannot be about it."""
-    if anchored:
+    the introduction itself (an anchor: meeting, a call, a coffee; or a line about
+    oneself), or every clause is plain — yes words, courtesy, names, a constraint of
+    timing or form. A yes beside anything else ("Yes, my number is still the same") may
+    answer another question. What follows a caveat or a constraint ("Yes, though I'm
+    travelling next week, so expect a slow reply") explains it: the yes cannot be about
+    it."""
+    if s.anchored:
         return True
-    explained = min((start for start, _ in caveats), default=len(words))
-    for start, end in c.clauses():
+    explained = min((start for start, _ in caveats), default=len(s.words))
+    for start, end in s.c.clauses():
         if start >= explained:
             break
         clause = range(start, end)
-        if any(i in constrained for i in clause):
+        if any(i in s.constrained for i in clause):
             explained = start  # what follows a constraint explains it ("…, from October: I'm on leave")
             continue
-        if not all(_plain(i, words, c, phrased) for i in clause):
+        if not all(_plain(i, s.words, s.c, s.phrased) for i in clause):
             return False
     return True
 
@@ -474,6 +508,8 @@ _WORD = re.compile(r"\w+")
 _SHORT = 40  # words: a short reply may ask a practical question after its yes
 _LONG = 150  # words: beyond this, a yes is buried
 _BURIED = 3  # sentences before the first yes: more, and it must open with a resolution ("So yes")
+_THOUGHT = 2  # sentences of thinking aloud, at least, before a decision that forgives them
+_TURN = 3  # words, at least, of a sentence that turns the doubts around ("But Rita never asks")
 
 
 def classify(fresh: str) -> tuple[Answer, str]:
@@ -523,7 +559,8 @@ def _decide(sentences: list[_Sentence], total_words: int, stop_alone: bool) -> A
     # A decision after thinking aloud: it holds a resolution ("So yes", "C'est donc oui"),
     # or comes after a sentence that turned the doubts around ("…But Rita never asks.
     # OK, let's do it.").
-    decided_last = last > 0 and (sentences[last].resolving or any(s.leading_contrast for s in sentences[1:last]))
+    turned = any(s.leading_contrast and s.words >= _TURN for s in sentences[1:last])
+    decided_last = last >= _THOUGHT and (sentences[last].resolving or turned)
     nos = [i for i, s in enumerate(sentences) if s.no]
     if nos and not (decided_last and max(nos) < last):  # "Most of the time I decline. … So yes."
         return Answer.UNCLEAR if said_yes else Answer.NO
