@@ -32,18 +32,24 @@ def answered(user: str, subject: str) -> None:
         box.wait_for(subject_has(subject))
 
 
-def test_a_yes_taken_back_after_the_close_is_never_used(broker):
-    """Bob says yes; Alice says no and the referral closes; Bob then says no; Alice
-    changes her mind: nobody is introduced, and Bob is not asked again."""
+def declined_after_bobs_yes():
+    """Bob says yes, then Alice says no: the referral is closed and Bob told so."""
     send(forward_from_alice_to_bob())
     to_alice, to_bob = consent_requests()
     send(reply(to_bob, BOB, "Yes, happy to."))
     answered("bob", "Re: Introduction to")
     send(reply(to_alice, ALICE, "No thanks."))
-    with mt.Mailbox("referrer") as r:
-        r.wait_for(subject_has("not going ahead"))
     with mt.Mailbox("bob") as b:
         b.wait_for(subject_has("not going ahead"))
+    return to_alice, to_bob
+
+
+def test_a_yes_taken_back_after_the_close_is_never_used(broker):
+    """Bob says yes; Alice says no and the referral closes; Bob then says no; Alice
+    changes her mind: nobody is introduced, and Bob is not asked again."""
+    to_alice, to_bob = declined_after_bobs_yes()
+    with mt.Mailbox("referrer") as r:
+        r.wait_for(subject_has("not going ahead"))
     send(reply(to_bob, BOB, "Actually, no. Please leave it."))
     broker.wait_for_log("withdrew their yes")
     send(reply(to_alice, ALICE, "Actually, yes please, go ahead!"))
@@ -59,13 +65,7 @@ def test_a_yes_taken_back_after_the_close_is_never_used(broker):
 
 
 def test_a_reopened_referral_asks_again_the_one_who_had_said_yes(broker):
-    send(forward_from_alice_to_bob())
-    to_alice, to_bob = consent_requests()
-    send(reply(to_bob, BOB, "Yes, happy to."))
-    answered("bob", "Re: Introduction to")
-    send(reply(to_alice, ALICE, "No thanks."))
-    with mt.Mailbox("bob") as b:
-        b.wait_for(subject_has("not going ahead"))
+    to_alice, to_bob = declined_after_bobs_yes()
     send(reply(to_alice, ALICE, "Actually, yes please, go ahead!"))
     with mt.Mailbox("bob") as b:
         [asked] = b.wait_for(subject_has("possible after all"))

@@ -476,13 +476,19 @@ def test_a_context_answer_that_mentions_cancelling_is_the_context(engine):
 # --- Consent is the latest word ----------------------------------------------------------------
 
 
-def test_a_yes_withdrawn_after_the_close_is_never_reused(engine, clock):
-    """Bob says yes; Alice says no; Bob then says no; Alice changes her mind: no
-    introduction, nobody written to. Bob's no is his word, not a message "not counted"."""
+def declined_after_bobs_yes(engine):
+    """A referral Bob said yes to and Alice then declined; the outbox emptied."""
     ref, to_alice, to_bob = start(engine)
     engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
     engine.handle(bytes(mt.reply(to_alice, ALICE, "No thanks.")))
     outbox(engine)
+    return ref, to_alice, to_bob
+
+
+def test_a_yes_withdrawn_after_the_close_is_never_reused(engine, clock):
+    """Bob says yes; Alice says no; Bob then says no; Alice changes her mind: no
+    introduction, nobody written to. Bob's no is his word, not a message "not counted"."""
+    ref, to_alice, to_bob = declined_after_bobs_yes(engine)
     clock.now = T0 + timedelta(hours=1)
     fate = engine.handle(bytes(mt.reply(to_bob, BOB, "Actually, no.")))
     assert fate.folder == PROCESSED and "withdrew their yes" in fate.reason
@@ -494,10 +500,7 @@ def test_a_yes_withdrawn_after_the_close_is_never_reused(engine, clock):
 
 
 def test_a_reopened_referral_asks_again_whoever_had_said_yes(engine, clock):
-    ref, to_alice, to_bob = start(engine)
-    engine.handle(bytes(mt.reply(to_bob, BOB, "Yes, happy to.")))
-    engine.handle(bytes(mt.reply(to_alice, ALICE, "No thanks.")))
-    outbox(engine)
+    ref, to_alice, to_bob = declined_after_bobs_yes(engine)
     clock.now = T0 + timedelta(hours=2)
     engine.handle(bytes(mt.reply(to_alice, ALICE, "Actually, yes please, go ahead!")))
     sent = outbox(engine)
