@@ -94,6 +94,7 @@ _CONSTRAINTS, _RHETORICAL, _CONTRASTS = _phrases("constraints"), _phrases("rheto
 _REGRETS, _RESOLUTIONS, _ELSEWHERE = _phrases("regrets"), _phrases("resolutions"), _phrases("elsewhere")
 _CONDITIONS = set(_phrases("conditions"))
 _YES_ALONE = set(_phrases("yes_alone"))
+_CONTRASTS_ALONE = set(_phrases("contrasts_alone"))
 _NEGATORS, _DOUBT_QUESTIONS = _words_of("negators"), _words_of("doubt_questions")
 _CONJUNCTIONS, _ANCHORS = _words_of("conjunctions"), _words_of("anchors")
 _WILLING, _TIME_PREPOSITIONS = _words_of("willing"), _words_of("time_prepositions")
@@ -102,6 +103,7 @@ _ADVERBS = frozenset(_phrases("adverbs"))
 # Phrases that make a yes one to this introduction: its own words of several words
 # ("make time"), and a line about oneself ("I lead the litigation team").
 _ANCHOR_PHRASES = tuple(p for p in _phrases("anchors") if len(p) > 1) + _phrases("credentials")
+_NOTE_MARKERS = _phrases("note_markers")
 _GREETING_WORDS = frozenset(words[0] for words in _GREETING_PHRASES)
 # Words that may stand beside a yes: plain words, courtesy, little words before an answer.
 _PLAIN = (_words_of("plain") | _GREETING_WORDS | _words_of("interjections") | _words_of("thanks")
@@ -214,11 +216,12 @@ class _Clauses:
     capital: list[bool]
     starts: list[int]
     whole_yes: list[tuple[int, int]]  # clauses that are a yes only as a whole ("I'm in!")
+    whole_turns: list[tuple[int, int]]  # clauses that are a contrast only as a whole ("Wait —")
     only_negators: bool  # a clause of nothing but "not" ("sure... not")
 
     @classmethod
     def of(cls, sentence: str) -> _Clauses:
-        words, capital, starts, whole_yes, only_negators = [], [], [], [], False
+        words, capital, starts, whole_yes, whole_turns, only_negators = [], [], [], [], [], False
         for clause in _CLAUSE_END.split(sentence):
             cased = _cased_tokens(clause)
             if not cased:
@@ -228,9 +231,11 @@ class _Clauses:
             only_negators = only_negators or set(clause_words) <= _NEGATORS
             if tuple(clause_words) in _YES_ALONE:
                 whole_yes.append((len(words), len(words) + len(clause_words)))
+            if tuple(clause_words) in _CONTRASTS_ALONE:
+                whole_turns.append((len(words), len(words) + len(clause_words)))
             words.extend(clause_words)
             capital.extend(c for _, c in cased)
-        return cls(words, capital, starts, whole_yes, only_negators)
+        return cls(words, capital, starts, whole_yes, whole_turns, only_negators)
 
     def clause_of(self, position: int) -> tuple[int, int]:
         start = max(s for s in self.starts if s <= position)
@@ -254,7 +259,11 @@ class _Spans:
     stops: list[tuple[int, int]]
     constrained: set[int]  # words of a constraint of timing or form ("not before June")
     anchored: set[int]  # words of the introduction itself, or of a line about oneself
+    noted: bool  # it announces a note about the introduction ("heads up", "pour info")
     phrased: set[int]  # words that say what they say inside a phrase ("don't" in "I don't mind")
+    # Words before this one concede something the sentence then turns from, to a yes:
+    # "No, I don't know Bob personally, but sure, go ahead" (0: no concession).
+    conceded: int = 0
 
     @property
     def words(self) -> list[str]:
@@ -268,16 +277,40 @@ class _Spans:
         _mask_figures(words)
         stops = _matches(words, _STOP)
         constraints = _matches(words, _CONSTRAINTS)
-        # "so no calls before then": a constraint, not a no.
-        all_nos = [span for span in _matches(words, _NO) if not _overlaps(span, constraints)]
+        constrained = _covered(constraints)
+        candidates = [span for span in _matches(words, _YES) + c.whole_yes
+                      if _counts_as_answer(span, words, openings)]
+        conceded = _concession(c, candidates)
+        # "no" inside a longer yes ("I've no issue with that") is that yes.
+        no_spans = [span for span in _matches(words, _NO)
+                    if not any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in candidates)]
+        # A no that only concedes, or that sets a constraint ("so no calls before then",
+        # "pas disponible le mercredi"), is no answer.
+        all_nos = [span for span in no_spans if span[0] >= conceded and not _in_constrained_clause(span, c, constrained)]
         nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
-        yeses = _outermost([
-            span for span in _matches(words, _YES) + c.whole_yes
-            if not _overlaps(span, nos + stops) and _counts_as_answer(span, words, openings)
-        ])
+        yeses = _outermost([span for span in candidates if not _overlaps(span, nos + stops)])
         anchored = {i for i, w in enumerate(words) if _known(w, _ANCHORS)} | _covered(_matches(words, _ANCHOR_PHRASES))
-        phrased = _covered(yeses + all_nos + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
-        return cls(c, openings, yeses, nos, len(all_nos) > len(nos), stops, _covered(constraints), anchored, phrased)
+        noted = bool(_matches(words, _NOTE_MARKERS))
+        phrased = _covered(yeses + no_spans + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
+        return cls(c, openings, yeses, nos, len(all_nos) > len(nos), stops, constrained, anchored, noted, phrased,
+                   conceded)
+
+
+def _concession(c: _Clauses, yeses) -> int:
+    """Where a concession ends: the first contrast that opens a clause turning to a yes
+    ("Can't do mornings, but yes", "Pas dispo le matin, mais oui"); 0 when none does."""
+    for start, end in _matches(c.words, _CONTRASTS):
+        if start in c.starts and start > 0:
+            clause_end = c.clause_of(start)[1]
+            following = c.clause_of(clause_end)[1] if clause_end < len(c.words) else clause_end
+            if any(end <= a < following for a, _ in yeses):
+                return start
+    return 0
+
+
+def _in_constrained_clause(span: tuple[int, int], c: _Clauses, constrained: set[int]) -> bool:
+    start, end = c.clause_of(span[0])
+    return any(i in constrained for i in range(start, end))
 
 
 def _mask_figures(words: list[str]) -> None:
@@ -302,7 +335,7 @@ def read_sentence(sentence: str) -> _Sentence:
         (HEDGE, hedged),
         (CONDITION, bool(conditions)),
         (CONTRAST, any(start > 0 for start, _ in contrasts)),
-        (REGRET, bool(_matches(s.words, _REGRETS))),
+        (REGRET, any(start >= s.conceded for start, _ in _matches(s.words, _REGRETS))),
         (ELSEWHERE, bool(_matches(s.words, _ELSEWHERE)) or _appointment(s.words)),
         (DOUBTING_QUESTION, question and bool(_DOUBT_QUESTIONS & set(s.words))),
     ) if found}
@@ -338,7 +371,7 @@ def _hedges(s: _Spans) -> tuple[list[tuple[int, int]], bool]:
 def _contrasts(s: _Spans) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The contrasts of a sentence that are caveats of a yes, and those that turn it."""
     harmless = s.constrained | _covered(s.yeses) | s.anchored
-    found = _matches(s.words, _CONTRASTS)
+    found = _matches(s.words, _CONTRASTS) + s.c.whole_turns
     caveats = [span for span in found if _caveat(span, s.c, harmless)]
     turns = [span for span in found if span not in caveats and _turns(span, s.c, s.openings)]
     return caveats, turns
@@ -354,6 +387,8 @@ def _negation_bears(s: _Spans) -> bool:
     words = s.words
     bearing = _covered(s.yeses) | s.anchored | {i for i, w in enumerate(words) if _known(w, _WILLING)}
     for start, end in s.c.clauses():
+        if start < s.conceded:
+            continue
         clause = range(start, end)
         negators = [i for i in clause if words[i] in _NEGATORS and i not in s.phrased]
         if not negators:
@@ -395,12 +430,14 @@ def _agrees(s: _Spans, caveats) -> bool:
     answer another question. What follows a caveat or a constraint ("Yes, though I'm
     travelling next week, so expect a slow reply") explains it: the yes cannot be about
     it."""
-    if s.anchored:
+    if s.anchored or s.noted:
         return True
     explained = min((start for start, _ in caveats), default=len(s.words))
     for start, end in s.c.clauses():
         if start >= explained:
             break
+        if start < s.conceded:
+            continue  # "I'm sure we've met before, but either way, yes"
         clause = range(start, end)
         if any(i in s.constrained for i in clause):
             explained = start  # what follows a constraint explains it ("…, from October: I'm on leave")

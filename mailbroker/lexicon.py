@@ -250,6 +250,8 @@ class Answers:
     # Regret ("unfortunately", "hélas"): what comes next is a reason it cannot happen,
     # unless the reply goes on to decide yes after all.
     regrets: tuple[str, ...] = ()
+    # Contrasts only when alone in their clause ("Yes! Wait —", not "or wait for her").
+    contrasts_alone: tuple[str, ...] = ()
     # What opens a decision taken after thinking aloud ("So yes", "Anyway", "Bref").
     resolutions: tuple[str, ...] = ()
     # Things a yes may answer that are not the introduction: other business ("the
@@ -264,6 +266,9 @@ class Answers:
     # on the introduction ("I can't", "I don't want to", "je ne suis pas disponible"),
     # one elsewhere is a note about the person ("I'm not in London any more").
     willing: tuple[str, ...] = ()
+    # What announces a note about the introduction ("heads up", "pour info"): the
+    # sentence it opens speaks of the introduction, whatever it says next.
+    note_markers: tuple[str, ...] = ()
     # Words before a time of day: "at 3", "à 14h" names an appointment; "after 3",
     # "avant 10h" sets a limit.
     time_prepositions: tuple[str, ...] = ()
@@ -544,14 +549,17 @@ EN = Language(
             "please proceed", "kindly proceed", "proceed with the introduction", "i would welcome",
             "would welcome an introduction", "i'd welcome", "happy to be introduced", "glad to be introduced",
             "happy to accept", "glad to accept", "i accept this introduction", "that's a yes", "a yes from me",
-            "my agreement", "my consent", "no objection to", "hook us up", "loop us in", "so yes", "i say yes", "all good", "let's go", "i'm game",
+            "my agreement", "my consent", "no objection to", "hook us up", "loop us in", "so yes", "i say yes",
+            "no issue with that", "no problem with that", "no objection to that", "intro away", "fire away",
+            "deffo", "set it up", "obviously", "all good", "let's go", "i'm game",
             "looking forward to meeting", "look forward to meeting", "looking forward to talking",
             "look forward to talking",
             "it's a yes", "yes from me", "loop me in", "i look forward to", "looking forward to", "ofc",
             # A thumbs-up alone may only say "received": it is no yes on its own ("Sure 👍" is).
         ),
         no=(
-            "no", "nope", "nah", "no thanks", "no thank you", "not interested",
+            "no", "nope", "nah", "no thanks", "no thank you", "not interested", "it's impossible",
+            "impossible for me",
             "i'm not interested", "not really interested", "i'd rather not",
             "i would rather not", "rather not", "not now", "not right now",
             "not at this time", "not at the moment", "not for now", "not for me",
@@ -605,6 +613,10 @@ EN = Language(
             "wouldn't say no", "would not say no", "not opposed", "i'm not opposed", "not against",
             "about to say no", "going to say no out of", "was going to say no", "sorry for the typos",
             "why would i say no", "why would i ever say no", "how could i say no", "who could say no", "pass on my", "pass along my",
+            "feel free to pass on", "free to pass on", "please pass on", "sorry my french", "sorry, my french",
+            "my french is rusty", "my french is too rusty", "sorry my english", "my english is rusty",
+            "no rush", "no hurry", "not in a hurry", "not going anywhere", "no expert", "not an expert",
+            "even if", "even though", "can't promise miracles", "no promises", "no guarantees",
             "pass on our", "sorry for the delay", "sorry for the late reply", "sorry for the slow reply",
             "sorry for my late reply", "sorry it took me", "sorry for the wait", "sorry for replying",
             "sorry to reply", "sorry for writing", "excuse my", "pardon my",
@@ -651,12 +663,17 @@ EN = Language(
             "🙄", "😒", "as if", "just what", "exactly what", "what i needed", "what my week needed",
             "because i have", "because my", "another one", "yet another", "oh great", "oh joy",
             "what a surprise", "can't wait for", "of all people", "dream come true", "just kidding", "just great",
-            "went so well", "worked out so well", "because the last", "what an honour", "what an honor", "😂", "🤣", "😆", "🙃", "😏",
+            "went so well", "worked out so well", "because the last", "what an honour", "what an honor",
+            "on my plate", "other things on", "in another life", "in another lifetime",
+            # Somebody must approve first: no yes yet.
+            "run it by", "clear it with", "sign off on", "compliance", "legal team", "needs approval",
+            # An acknowledgement, or a promise to answer later, is no answer.
+            "noted", "got it", "i'll reply", "i will reply", "reply properly", "answer properly",
+            "respond properly", "i'll respond", "i'll answer", "says i", "said i", "note says", "😂", "🤣", "😆", "🙃", "😏",
             "just perfect", "strikes again", "while we're at it", "while you're at it",
             # Reasons it cannot happen.
             "problem", "issue", "catch", "tricky", "complicated", "difficult", "conflict", "non-compete",
-            "not allowed", "policy", "forbid", "forbids", "prohibit", "parental leave",
-            "maternity leave", "paternity leave", "sabbatical", "offline", "bandwidth", "leaving the company",
+            "not allowed", "policy", "forbid", "forbids", "prohibit", "bandwidth", "leaving the company",
             "left the company", "retired", "retiring", "love to but", "like to but", "swamped", "snowed under", "drowning", "slammed", "overwhelmed", "flat out",
             "full plate", "too much on",
             # What an automatic acknowledgement says (one sent without the headers of one).
@@ -695,6 +712,7 @@ EN = Language(
             "if possible", "where possible", "if that works", "if that suits", "video only", "phone only",
             "calls only", "by video", "by zoom", "over zoom",
             "no calls before", "no calls until", "no meetings before", "no meetings until", "nothing before",
+            "i can only", "can only", "only give",
             "not this week", "not this month", "not today", "not tomorrow", "not next week", "all week",
             "otherwise",
             "nothing after", "before the", "until the", "if that suits him", "if that suits her",
@@ -724,7 +742,7 @@ EN = Language(
             "lovely", "nice", "great", "good", "wonderful", "brilliant", "fantastic", "excellent", "perfect",
             "fine", "happy", "glad", "pleased", "delighted", "keen", "eager", "interested", "interesting",
             "excited", "thrilled", "welcome", "honoured", "honored", "pleasure", "idea", "opportunity",
-            "fit", "match", "absolutely", "definitely", "certainly", "totally", "gladly", "course", "noted",
+            "fit", "match", "absolutely", "definitely", "certainly", "totally", "gladly", "course",
             "exciting", "amazing", "awesome", "cool", "worth", "much", "appreciated", "appreciate",
         ),
         anchors=(
@@ -732,13 +750,16 @@ EN = Language(
             "connected", "connection", "touch", "talk", "chat", "speak", "call", "phone", "zoom", "video",
             "coffee", "lunch", "drink", "help", "advice", "share", "conversation", "reach", "exchange",
             "discuss", "thread", "corresponding", "pointers", "tips", "insights", "slot", "make time",
+            "calls", "chats", "coffees", "meetings", "intros",
             "find time", "find a time",
         ),
         contrasts=(
             "but", "however", "though", "although", "that said", "having said that", "that being said",
-            "actually", "on second thought", "on second thoughts", "wait", "scratch that", "then again",
+            "actually", "on second thought", "on second thoughts", "scratch that", "then again", "wait a second",
+            "wait a minute", "wait a sec", "oh wait", "actually wait", "no wait", "hold on",
             "except", "only thing", "nevertheless", "nonetheless", "hmm", "hm", "mind you",
         ),
+        contrasts_alone=("wait", "hold on"),
         regrets=("unfortunately", "sadly", "alas", "afraid", "sorry", "regret", "regrettably", "shame", "pity"),
         resolutions=(
             "so", "anyway", "anyways", "in short", "all in all", "long story short", "to answer your question",
@@ -758,9 +779,12 @@ EN = Language(
             "able", "available", "free", "time", "want", "wish", "need", "like", "love", "mind", "care", "keen",
             "interested", "ready", "sure", "think", "believe", "feel", "see", "agree", "mean", "meant", "ask",
             "asked", "accept", "help", "do", "doing", "worth", "point", "idea", "good", "right", "fit", "comfortable",
-            "happy", "glad", "possible", "allowed", "make", "go", "proceed", "happen", "bother",
+            "happy", "glad", "possible", "allowed", "make", "go", "proceed", "happen", "bother", "say", "said",
+            "says",
         ),
         adverbs=("of course", "sure thing", "by all means", "very much", "absolutely"),
+        note_markers=("heads up", "bear in mind", "just so you know", "fyi", "for context", "for reference",
+                      "for info", "note that", "please note"),
         time_prepositions=("at", "around", "by"),
         time_limits=("after", "before", "from", "until", "till", "since", "past"),
         credentials=(
@@ -1063,6 +1087,7 @@ FR = Language(
             "pas dispo", "dois refuser", "devoir refuser", "obligé de refuser", "obligée de refuser",
             "préfère refuser", "vais refuser", "pas le moment", "pas pour cette fois", "pas la bonne personne",
             "pas le bon interlocuteur", "pas la bonne interlocutrice", "trop occupé", "trop occupée",
+            "c'est impossible", "impossible pour moi",
             "👎", "❌", "🙅",
         ),
         stop=(
@@ -1095,7 +1120,9 @@ FR = Language(
             # idioms of a no that is not one: the rest of the reply decides
             "je ne dis pas non", "je ne dirais pas non", "ne dis pas non", "je ne suis pas contre", "pas contre",
             "allais dire non", "j'allais dire non", "failli dire non", "j'ai failli dire non", "pourquoi je dirais non",
-            "pourquoi dirais-je non", "comment dire non", "désolé pour les fautes", "désolée pour les fautes",
+            "pourquoi dirais-je non", "comment dire non", "désolé pour les fautes", "désolée pour les fautes", "pas pressé", "pas pressée",
+            "rien ne presse", "pas expert", "pas experte", "même si", "je ne promets rien", "sans garantie", "pas de pb", "aucun pb", "désolé pour mon anglais",
+            "désolée pour mon anglais", "désolé pour mon français", "désolée pour mon français",
             "désolé de répondre", "désolée de répondre", "désolé d'écrire", "désolée d'écrire",
             "pardon pour", "excusez mon", "excuse mon",
         ),
@@ -1107,8 +1134,10 @@ FR = Language(
             "qui est", "c'est qui", "si", "sauf", "seulement si",
             "à condition", "pas encore",
             "probablement", "plus d'info", "plus d'informations", "savoir plus",
-            "en savoir plus", "plus de détails", "d'abord", "ouais c'est ça", "bof", "ou pas",
-            "je plaisante", "je rigole", "blague", "tant qu'il", "tant qu'elle", "tant que je", "tant que vous",
+            "en savoir plus", "plus de détails",             "d'abord savoir", "d'abord en savoir", "mais d'abord", "ouais c'est ça", "bof", "ou pas",
+            "je plaisante", "je rigole", "blague", "bien noté", "c'est noté", "noté", "faire valider", "dois valider",
+            "passe par eux", "passe par elle", "passe par la conformité", "passe par le juridique", "conformité", "service juridique", "vous réponds lundi", "te réponds lundi",
+            "à tête reposée", "dans une autre vie", "tant qu'il", "tant qu'elle", "tant que je", "tant que vous",
             "tant que tu", "tant que ça", "tant que ce", "pourvu que", "sous réserve",
             "je me demande", "selon", "en fonction", "ça dépendra", "dépend", "dépendra", "à moins",
             "condition", "je vais voir", "on verra", "je verrai", "je pense que oui", "je crois que oui",
@@ -1162,6 +1191,7 @@ FR = Language(
         # As in English: no objection, alone in its clause, consents ("Aucune objection.").
         yes_alone=("aucune objection", "pas d'objection", "pas de souci", "pas de soucis", "pas de problème",
                    "aucun problème", "aucun souci", "sans problème", "sans souci", "pas de trouble", "aucun trouble",
+                   "pas de pb", "aucun pb",
                    "j'embarque", "je suis in",
                    "aucune objection de ma part", "pas d'objection de ma part", "pas d'inconvénient",
                    "aucun inconvénient", "je n'y vois pas d'inconvénient", "je n'y vois aucun inconvénient",
@@ -1204,7 +1234,7 @@ FR = Language(
             "intéressée", "partant", "partante", "super", "génial", "géniale", "parfait", "top", "excellent",
             "excellente", "idée", "opportunité", "nickel", "carrément", "évidemment", "certainement",
             "absolument", "entendu", "accord", "daccord", "chouette", "formidable", "honneur", "joie",
-            "intéressant", "intéressante", "noté", "bonjour", "salut", "grave", "côté", "que", "qu", "pr",
+            "intéressant", "intéressante", "bonjour", "salut", "grave", "avoir", "sympa", "gentil", "gentille", "côté", "que", "qu", "pr",
             "envoie", "envoyez", "envoyer", "maître", "madame", "monsieur", "cher", "chère", "mail", "mails",
             "courriel", "message", "mille", "fois", "penser", "pensé", "pensée", "toujours", "encore", "nouveau",
         ),
@@ -1220,8 +1250,9 @@ FR = Language(
         contrasts=(
             "mais", "cependant", "toutefois", "cela dit", "ceci dit", "ça dit", "en fait", "finalement",
             "à la réflexion", "quoique", "par contre", "sauf que", "néanmoins", "pourtant", "en revanche",
-            "attends", "ah non", "hmm", "hm",
+            "ah non", "hmm", "hm", "attends voir", "attendez voir",
         ),
+        contrasts_alone=("attends", "attendez"),
         regrets=("malheureusement", "hélas", "désolé", "désolée", "dommage", "regret", "navré", "navrée"),
         resolutions=(
             "bref", "donc", "alors", "du coup", "en bref", "allez", "quand même", "malgré tout", "pour répondre à ta question",
@@ -1240,9 +1271,12 @@ FR = Language(
             "souhaiterais", "envie", "dispo", "disponible", "libre", "temps", "prêt", "prête", "intéressé",
             "intéressée", "intéresse", "pense", "crois", "vois", "trouve", "sûr", "sûre", "d'accord", "accord",
             "accepte", "aider", "faire", "ferai", "utile", "opportun", "pertinent", "bonne", "bon",
-            "possible", "plaisir", "envie", "aimerais", "aime", "partant", "partante", "convient", "va",
+            "possible", "plaisir", "envie", "aimerais", "aime", "partant", "partante", "convient", "va", "dit",
+            "dis", "dire",
         ),
         adverbs=("tout à fait", "bien sûr", "bien entendu", "avec plaisir", "volontiers", "absolument"),
+        note_markers=("pour info", "pour information", "pour votre information", "à noter", "petite précision",
+                      "précision", "à savoir", "pour mémoire"),
         time_prepositions=("à", "a", "vers"),
         time_limits=("après", "avant", "dès", "de", "jusqu'à", "jusqu'au", "depuis"),
         credentials=(

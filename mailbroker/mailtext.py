@@ -1011,7 +1011,13 @@ def _is_attribution(line: str, *, first: str | None) -> bool:
         return dated or addressed
     if verb_inside:
         return dated and addressed
+    # mutt: "* Jane Doe <jane@x> [2024-05-14 09:12 +0200]:"
+    if line.lstrip().startswith("*") and _MUTT_ATTRIBUTION.match(body):
+        return True
     return addressed and leading_date
+
+
+_MUTT_ATTRIBUTION = re.compile(r"^[^\[]*@[^\[]*\[\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}[^\]]*\]$")
 
 
 def _ends_with_word(text: str, word: str) -> bool:

@@ -87,14 +87,17 @@ def read_reply(msg: Message) -> Reply:
 
 
 _REF_IN_SUBJECT = re.compile(r"\[[A-Z0-9]{3}-?[A-Z0-9]{3}\]")
+_REPLY_PREFIX = re.compile(r"\b(?:re|aw|sv|ré[fp]|tr|fwd?)\s*:", re.IGNORECASE)
 
 
 def _answer_in_subject(subject: str, fresh: str) -> Answer | None:
     """A stop word alone as the subject (the List-Unsubscribe link), or, when nothing
     was written in the body, an answer added to the broker's subject after its
     reference ("Re: Introduction to Bob? [K7Q-3XF] - yes")."""
+    # "UNSUBSCRIBE Re: Introduction to …": a stop word written before the reply prefix
+    written_before = _REPLY_PREFIX.split(subject, 1)[0]
     subject = strip_prefixes(subject)
-    if is_stop_word(subject):
+    if is_stop_word(subject) or (written_before.strip() and is_stop_word(written_before)):
         return Answer.STOP
     ref = _REF_IN_SUBJECT.search(subject)
     if fresh or ref is None:

@@ -47,6 +47,9 @@ REPLY_SETS = [
     ("consent_en_b.yaml", "replies_b"),
     ("consent_fr_b.yaml", "replies_b"),
     ("consent_adversarial_c.yaml", "adversarial_c"),
+    # The final held-out sets: written last, scored once when the reader was done.
+    ("final_d1.yaml", "final_d1"),
+    ("final_d2.yaml", "final_d2"),
 ]
 
 # The referrer notes (expect.kind: referral / decline / ask_referrer), by folder; the

@@ -206,7 +206,7 @@ LABELLED = [
     ("Je reviens vers vous la semaine prochaine", UNCLEAR), ("Who are you and how did you get my address?", UNCLEAR),
     ("I am out of the office until Monday.", UNCLEAR), ("I don't know him.", UNCLEAR),
     ("Ok but what is this about?", UNCLEAR), ("Non... enfin, peut-être, avec plaisir ?", UNCLEAR),
-    ("I'm happy to pass", UNCLEAR), ("There is no rush, happy to help", UNCLEAR), ("Yes, no rush", UNCLEAR), ("Thanks, I'm good", UNCLEAR), ("I'm fine, thanks", UNCLEAR),
+    ("I'm happy to pass", UNCLEAR), ("There is no rush, happy to help", YES), ("Yes, no rush", YES), ("Thanks, I'm good", UNCLEAR), ("I'm fine, thanks", UNCLEAR),
     ("Sure, I'd rather not though", UNCLEAR), ("OK mais pas maintenant", UNCLEAR), ("Oui, enfin non", UNCLEAR),
     ("Great question, who is he?", UNCLEAR), ("Happy to help if I can", UNCLEAR),
     # a "but" that is not a constraint is still a doubt; sarcasm and a dangling "not" are no yes
