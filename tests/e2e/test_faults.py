@@ -387,8 +387,9 @@ def small_disk(tmp_path):
 
 
 def fill(disk) -> None:
-    """Write until the file system says it is full."""
-    with open(disk / "filler", "wb") as filler:
+    """Write until the file system says it is full. Unbuffered: a buffered file would
+    try again to write what did not fit when it is closed, and fail there."""
+    with open(disk / "filler", "wb", buffering=0) as filler:
         try:
             while True:
                 filler.write(b"\0" * 65536)
