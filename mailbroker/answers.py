@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import lexicon
 from .mailtext import fold, fold_with_positions, strip_courtesy, without_signature_block
@@ -96,6 +96,7 @@ _CONDITIONS = set(_phrases("conditions"))
 _YES_ALONE = set(_phrases("yes_alone"))
 _CONTRASTS_ALONE = set(_phrases("contrasts_alone"))
 _NEGATORS, _DOUBT_QUESTIONS = _words_of("negators"), _words_of("doubt_questions")
+_NEGATOR_PHRASES = tuple(p for p in _phrases("negators") if len(p) > 1)  # "no longer"
 _CONJUNCTIONS, _ANCHORS = _words_of("conjunctions"), _words_of("anchors")
 _WILLING, _TIME_PREPOSITIONS = _words_of("willing"), _words_of("time_prepositions")
 _TIME_LIMITS = _words_of("time_limits")
@@ -264,6 +265,7 @@ class _Spans:
     # Words before this one concede something the sentence then turns from, to a yes:
     # "No, I don't know Bob personally, but sure, go ahead" (0: no concession).
     conceded: int = 0
+    negator_phrases: set[int] = field(default_factory=set)  # where a negation of several words starts
 
     @property
     def words(self) -> list[str]:
@@ -281,9 +283,11 @@ class _Spans:
         candidates = [span for span in _matches(words, _YES) + c.whole_yes
                       if _counts_as_answer(span, words, openings)]
         conceded = _concession(c, candidates)
-        # "no" inside a longer yes ("I've no issue with that") is that yes.
-        no_spans = [span for span in _matches(words, _NO)
-                    if not any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in candidates)]
+        # "no" inside a longer yes ("I've no issue with that") is that yes; inside "no
+        # longer", a negation.
+        negating = _matches(words, _NEGATOR_PHRASES)
+        no_spans = [span for span in _matches(words, _NO) if not _overlaps(span, negating)
+                    and not any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in candidates)]
         # A no that only concedes, or that sets a constraint ("so no calls before then",
         # "pas disponible le mercredi"), is no answer.
         all_nos = [span for span in no_spans if span[0] >= conceded and not _in_constrained_clause(span, c, constrained)]
@@ -293,7 +297,7 @@ class _Spans:
         noted = bool(_matches(words, _NOTE_MARKERS))
         phrased = _covered(yeses + no_spans + stops + constraints) | {i for i, w in enumerate(words) if w == _MASK}
         return cls(c, openings, yeses, nos, len(all_nos) > len(nos), stops, constrained, anchored, noted, phrased,
-                   conceded)
+                   conceded, {start for start, _ in negating})
 
 
 def _concession(c: _Clauses, yeses) -> int:
@@ -390,7 +394,7 @@ def _negation_bears(s: _Spans) -> bool:
         if start < s.conceded:
             continue
         clause = range(start, end)
-        negators = [i for i in clause if words[i] in _NEGATORS and i not in s.phrased]
+        negators = [i for i in clause if (words[i] in _NEGATORS or i in s.negator_phrases) and i not in s.phrased]
         if not negators:
             continue
         if any(i in s.openings or i == start for i in negators):
@@ -485,11 +489,11 @@ def _caveat(span: tuple[int, int], c: _Clauses, harmless: set[int]) -> bool:
     live in Berlin any more though, so it'll have to be a call") is a caveat when its
     clause or the next one sets the constraint or turns back."""
     start, end = c.clause_of(span[0])
-    if span[0] in c.starts:
-        return any(i in harmless for i in range(span[1], end))
+    following = c.clause_of(end)[1] if end < len(c.words) else end
+    if span[0] in c.starts:  # "…, but I've hired for three startups and I'm glad to share"
+        return any(i in harmless for i in range(span[1], following))
     if span[1] != end:
         return False
-    following = c.clause_of(end)[1] if end < len(c.words) else end
     return any(i in harmless for i in range(start, following))
 
 

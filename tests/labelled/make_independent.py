@@ -50,6 +50,7 @@ REPLY_SETS = [
     # The final held-out sets: written last, scored once when the reader was done.
     ("final_d1.yaml", "final_d1"),
     ("final_d2.yaml", "final_d2"),
+    ("last_e1.yaml", "last_e1"),
 ]
 
 # The referrer notes (expect.kind: referral / decline / ask_referrer), by folder; the

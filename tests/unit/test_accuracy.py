@@ -91,19 +91,22 @@ def test_consent_replies(replies):
 # under 90 %.
 INDEPENDENT_REPLIES = [
     # folder, row name, correct at least; before: the reader this work started from
-    ("independent/shared_dev", "replies dev", 374),  # before: 333/400, 31 false yes
+    ("independent/shared_dev", "replies dev", 375),  # before: 333/400, 31 false yes
     ("independent/replies_a", "replies A", 475),  # before: 402/534, 52 false yes
     ("independent/structural_a", "structural A", 58),  # before: 44/60, 6 false yes
     # Held out until a first scoring (B: 217/267, 2 false yes; structural B: 27/30;
     # adversarial C: 159/214, 11 false yes), then tuned on:
     ("independent/replies_b", "replies B", 238),  # before: 190/267, 28 false yes
     ("independent/structural_b", "structural B", 28),  # before: 25/30, 2 false yes
-    ("independent/adversarial_c", "adversarial C", 191),  # before: 141/214, 38 false yes
+    ("independent/adversarial_c", "adversarial C", 192),  # before: 141/214, 38 false yes
     # Held out until a first scoring (D1: 283/320, 3 false yes; D2: 135/214, 6; D3:
     # 40/48, 1), then tuned on:
-    ("independent/final_d1", "replies D1", 299),  # before: 263/320, 25 false yes
-    ("independent/final_d2", "adversarial D2", 152),  # before: 107/214, 40 false yes
+    ("independent/final_d1", "replies D1", 301),  # before: 263/320, 25 false yes
+    ("independent/final_d2", "adversarial D2", 155),  # before: 107/214, 40 false yes
     ("independent/final_d3", "structural D3", 45),  # before: 31/48, 5 false yes
+    # Held out until a first scoring (E1: 300/347, 5 false yes, yes recall 79.3 %), then
+    # tuned on:
+    ("independent/last_e1", "replies E1", 322),  # before: 251/347, 37 false yes
 ]
 # Written to make a reader miss yeses (and take traps for yeses): their yes recall is
 # reported, not held to 90 %.

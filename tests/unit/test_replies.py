@@ -169,8 +169,8 @@ LABELLED = [
     ("D’accord, volontiers.", YES), ("Avec plaisir", YES), ("Volontiers", YES), ("OK pour moi", YES),
     ("Bien sûr !", YES), ("Je veux bien", YES), ("Ça marche", YES), ("Allez-y", YES),
     ("Non, pas de souci, allez-y", YES), ("Bonjour, oui volontiers", YES), ("Pas de problème, avec plaisir", YES),
-    ("Oui merci, je connais bien son travail.", YES), ("Parfait, merci !", YES), ("Super !", YES),
-    ("Great, thanks!", YES), ("I'd like that.", YES),
+    ("Oui merci, je connais bien son travail.", YES), ("Parfait, merci !", UNCLEAR), ("Super !", UNCLEAR),
+    ("Great, thanks!", UNCLEAR), ("I'd like that.", YES),
     # a yes with a constraint on timing or form is a yes; the constraint is its note
     ("Yes but not before May", YES), ("Yes, but only after the 15th.", YES), ("Sure, but by email please.", YES),
     ("Oui, mais pas avant juin.", YES), ("Oui mais plutôt la semaine prochaine", YES), ("Sure, why not?", YES),
@@ -193,7 +193,8 @@ LABELLED = [
     ("Merci de ne plus me contacter.", STOP), ("Désabonnez-moi", STOP), ("Me désinscrire svp", STOP),
     ("No. Stop emailing me.", STOP), ("Arrêtez", STOP), ("Veuillez me retirer de votre liste.", STOP),
     ("Je ne veux plus recevoir ces messages.", STOP), ("Désinscription", STOP), ("Non. Et ne me recontactez plus.", STOP),
-    # unclear: doubt, conditions, questions, mixed, nothing
+    # unclear: doubt, conditions, questions, mixed, nothing; praise alone ("Great, thanks!")
+    # acknowledges as much as it agrees
     ("", UNCLEAR), ("Hi Claire,", UNCLEAR), ("Thanks!", UNCLEAR), ("Merci", UNCLEAR), ("Maybe", UNCLEAR),
     ("Maybe later", UNCLEAR), ("I'm not sure", UNCLEAR), ("Not sure yet", UNCLEAR), ("Let me think about it", UNCLEAR),
     ("Who is this?", UNCLEAR), ("Yes?", UNCLEAR), ("Sure, who is she?", UNCLEAR), ("Sure, but who is John exactly?", UNCLEAR),
