@@ -1,26 +1,20 @@
 """A party's reply → yes, no, stop or unclear, and the note they wrote with it.
 
 The broker asks each party one question: do you want this introduction? People answer
-in a line above the quoted question ("Yes — happy to, I lead the litigation team at
-Acme"), from a phone, in English or French, sometimes with a question of their own.
-Reading the answer is three steps:
+above the quoted question ("Yes — happy to, I lead the litigation team at Acme"),
+below it, or between its lines, from a phone, in English or French, sometimes with a
+question of their own. Reading the answer is three steps:
 
 1. `fresh_text`: keep only what the person just wrote: cut at the quote ("On … wrote:",
    "Le … a écrit :", an Outlook header block, a forward separator, a line of the
    broker's own request copied without any mark), drop `>` lines, drop the signature,
-   the phone footer and the company's legal notice;
-2. `classify`: match the yes/no/stop phrases of `lexicon` in the first sentences;
-3. `read_reply`: both, from a message; a message with no answer in its text whose
-   subject is a stop word ("stop", the broker's List-Unsubscribe link) is a stop.
-
-A false yes is the worst mistake the broker can make: it would introduce someone who
-did not agree. So anything short of a clear yes is UNCLEAR, and a human (the
-referrer) sees it: a hedge ("maybe", "not sure", "but…", "if…"), a question about the
-request ("who is he?"), a yes mixed with a no, a dangling "not" ("sure... not"), a yes
-buried in a long text. A yes may carry a constraint of timing or form ("Yes, but not
-before June"): it stays a yes, and the constraint is its note; so does a practical
-question or a logistics sentence after it ("Yes! When suits him?", "Yes. Call me if
-he prefers.").
+   the phone footer and the company's legal notice; find where the answer is (above
+   the quote, below it, or under the broker's question inside it — a line under
+   another quoted line answers that line);
+2. `answers.classify`: read the answer there, precision first (see `answers`);
+3. `read_reply`: both, from a message: the plain and HTML versions must agree, and a
+   message with no answer in its text may carry one in its subject ("stop", the
+   broker's List-Unsubscribe link; "Re: … [K7Q-3XF] - yes").
 """
 
 from __future__ import annotations
