@@ -10,16 +10,21 @@ built backwards from the yes: a reply is YES only when
    itself ("Yes, a short call would be best", "happy to share what I learned");
    "Yes, the invoice went out yesterday" agrees to something else;
 2. nothing anywhere in the reply — every sentence, not a window — points elsewhere:
-   a negation, a hedge or a condition, a contrast that does not just set a time or a
-   form ("Yes, but not before June" is fine; "Yes. That said, I'm not meeting anyone"
-   is not), a question of doubt, redirection, deferral, reported speech, sarcasm, a
-   reason it cannot happen, another matter (an invoice, the kids), the words of an
-   automatic acknowledgement;
+   a negation that bears on the introduction ("I can't", "we don't meet until…"; not
+   "I'm not in London any more"), a hedge or a condition, a contrast that does not just
+   set a time or a form ("Yes, but not before June" is fine; "Yes. That said, I'm not
+   meeting anyone" is not), a question of doubt, redirection, deferral, reported
+   speech, sarcasm, a reason it cannot happen, another matter (an invoice, the kids, a
+   time of day: an appointment), the words of an acknowledgement ("noted");
 3. and the reply is not so long that a yes is buried in it.
 
-A person may think aloud before deciding ("I usually ignore these. But Rachel never
-sent me a dud. So yes, let's talk."): contrasts, negations and regrets are forgiven
-before a last sentence that decides with a resolution ("So yes", "Bref, oui").
+Two turns of thought are read for what they are. A concession turned to a yes in the
+same sentence ("Can't do mornings, but yes", "No, I don't know Bob, but sure") is a
+yes. A person who thinks aloud before deciding ("I usually ignore these. Most are
+pitches. But Rachel never sent me a dud. So yes, let's talk.") has decided: negations,
+contrasts, regrets and other matters are forgiven before a last sentence that decides,
+with a resolution ("So yes", "Bref, c'est oui") or after a turn ("But …") — hedges
+and questions of doubt never are.
 
 NO needs a clear no and no yes; STOP a request never to be written to again (a stop
 with a yes is unclear). Everything else is UNCLEAR. All the words come from `lexicon`
