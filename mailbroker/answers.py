@@ -465,7 +465,7 @@ def _plain(i: int, words: list[str], c: _Clauses, phrased: set[int]) -> bool:
     return c.capital[i] and i > 0
 
 
-_ELISIONS = ("c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu")
+_ELISIONS = tuple(sorted(_words_of("elisions"), key=len, reverse=True))
 
 
 def _known(word: str, vocabulary: frozenset[str]) -> bool:

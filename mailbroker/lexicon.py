@@ -269,6 +269,9 @@ class Answers:
     # What announces a note about the introduction ("heads up", "pour info"): the
     # sentence it opens speaks of the introduction, whatever it says next.
     note_markers: tuple[str, ...] = ()
+    # Articles and pronouns elided before a vowel ("d'échanger", "l'équipe"): matching
+    # drops the apostrophe, so "d'échanger" reads "dechanger", which is "échanger".
+    elisions: tuple[str, ...] = ()
     # Words before a time of day: "at 3", "à 14h" names an appointment; "after 3",
     # "avant 10h" sets a limit.
     time_prepositions: tuple[str, ...] = ()
@@ -1288,6 +1291,7 @@ FR = Language(
         adverbs=("tout à fait", "bien sûr", "bien entendu", "avec plaisir", "volontiers", "absolument"),
         note_markers=("pour info", "pour information", "pour votre information", "à noter", "petite précision",
                       "précision", "à savoir", "pour mémoire"),
+        elisions=("c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu"),
         time_prepositions=("à", "a", "vers"),
         time_limits=("après", "avant", "dès", "de", "jusqu'à", "jusqu'au", "depuis"),
         credentials=(
