@@ -33,12 +33,12 @@ The sets:
    asked about, read as a request to introduce someone: the worst mistake a note
    can cause. notes_b is held out: only its figures are ever looked at.
 8. independent replies (tests/labelled/independent: shared_dev, replies_a/b,
-   structural_a/b, adversarial_c, final_d1/d2/d3, last_e1): consent replies written
+   structural_a/b, adversarial_c, final_d1/d2/d3, last_e1, held_f): consent replies written
    from a brief by authors who had not read the reader, sent through every client
    layout; structural_* are whole messages whose layout is the trap (an answer between
    quoted lines, text hidden in the HTML, an auto-reply without its headers);
    adversarial_c was written to break the reader. Right when the answer is the label or
-   one of its `also_ok`. Sets B, C, D1-D3 and E1 were each held out until a first
+   one of its `also_ok`. Sets B, C, D1-D3, E1 and F were each held out until a first
    scoring, then tuned on; their first figures are in tests/unit/test_accuracy.py.
 
 Every reply row shows its "yes recall": of the clear yeses (labelled yes, unclear not
@@ -409,6 +409,7 @@ def run(corpus: Path = CORPUS, labelled: Path = LABELLED) -> list[Result]:
         consent_replies(labelled, "independent/final_d2", "adversarial D2"),
         consent_replies(labelled, "independent/final_d3", "structural D3"),
         consent_replies(labelled, "independent/last_e1", "replies E1"),
+        consent_replies(labelled, "independent/held_f", "replies F"),
         notes(labelled, "independent/notes_dev", "notes dev"),
         notes(labelled, "independent/notes_a", "notes A"),
         notes(labelled, "independent/notes_b", "notes B"),

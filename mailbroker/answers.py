@@ -105,6 +105,8 @@ _NEGATOR_PHRASES = tuple(p for p in _phrases("negators") if len(p) > 1)  # "no l
 _CONJUNCTIONS, _ANCHORS = _words_of("conjunctions"), _words_of("anchors")
 _WILLING, _TIME_PREPOSITIONS = _words_of("willing"), _words_of("time_prepositions")
 _TIME_LIMITS = _words_of("time_limits")
+_NAME_LEADS = _words_of("name_leads")
+_UNAVAILABLE = _phrases("unavailable")
 _ADVERBS = frozenset(_phrases("adverbs"))
 # Phrases that make a yes one to this introduction: its own words of several words
 # ("make time"), and a line about oneself ("I lead the litigation team").
@@ -293,9 +295,11 @@ class _Spans:
         negating = _matches(words, _NEGATOR_PHRASES)
         no_spans = [span for span in _matches(words, _NO) if not _overlaps(span, negating)
                     and not any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in candidates)]
-        # A no that only concedes, or that sets a constraint ("so no calls before then",
-        # "pas disponible le mercredi"), is no answer.
-        all_nos = [span for span in no_spans if span[0] >= conceded and not _in_constrained_clause(span, c, constrained)]
+        # A no that only concedes, or says when one is not available ("pas disponible le
+        # mercredi"), is no answer.
+        unavailable = _matches(words, _UNAVAILABLE)
+        all_nos = [span for span in no_spans if span[0] >= conceded and not (
+            _overlaps(span, unavailable) and _in_constrained_clause(span, c, constrained))]
         nos = [span for span in all_nos if _counts_as_answer(span, words, openings)]
         yeses = _outermost([span for span in candidates if not _overlaps(span, nos + stops)])
         anchored = {i for i, w in enumerate(words) if _known(w, _ANCHORS)} | _covered(_matches(words, _ANCHOR_PHRASES))
@@ -370,16 +374,18 @@ def read_sentence(sentence: str) -> _Sentence:
 def _hedges(s: _Spans) -> tuple[list[tuple[int, int]], bool]:
     """The conditions ("if", "si") of a sentence, and whether it holds another hedge. A
     doubt word inside a constraint or a yes phrase ("si possible", "ça me dit") is that
-    constraint or that yes."""
+    constraint or that yes; one in a concession turned to a yes ("I'm swamped, but since
+    it's Anjali asking, yes") is conceded."""
     inside = s.constrained | _covered(s.yeses)
-    hedges = [span for span in _matches(s.words, _HEDGES) if not set(range(*span)) <= inside]
+    hedges = [span for span in _matches(s.words, _HEDGES)
+              if not set(range(*span)) <= inside and span[0] >= s.conceded]  # "swamped, but yes"
     conditions = [span for span in hedges if tuple(s.words[span[0] : span[1]]) in _CONDITIONS]
     return conditions, len(conditions) < len(hedges)
 
 
 def _contrasts(s: _Spans) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The contrasts of a sentence that are caveats of a yes, and those that turn it."""
-    harmless = s.constrained | _covered(s.yeses) | s.anchored
+    harmless = s.constrained | _covered(s.yeses) | s.anchored | {i for i, w in enumerate(s.words) if w == _MASK}
     found = _matches(s.words, _CONTRASTS) + s.c.whole_turns
     caveats = [span for span in found if _caveat(span, s.c, harmless)]
     turns = [span for span in found if span not in caveats and _turns(span, s.c, s.openings)]
@@ -389,10 +395,10 @@ def _contrasts(s: _Spans) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]
 def _negation_bears(s: _Spans) -> bool:
     """Whether a negation bears on the introduction: it opens a clause ("Not
     happening"), or sits in a clause that speaks of will, ability, availability or the
-    introduction itself ("I can't", "I'm not available", "we don't meet until…") —
-    unless that clause only sets a constraint of time ("I won't be free before the
-    14th"). A negation about something else ("I'm not in London any more", "je ne suis
-    pas du matin") is a note."""
+    introduction itself ("I can't", "I'm not available") — unless that clause sets a
+    constraint of time or form ("I won't be free before the 14th", "not in person"). A
+    negation about something else ("I'm not in London any more", "je ne suis pas du
+    matin") is a note."""
     words = s.words
     bearing = _covered(s.yeses) | s.anchored | {i for i, w in enumerate(words) if _known(w, _WILLING)}
     for start, end in s.c.clauses():
@@ -402,10 +408,10 @@ def _negation_bears(s: _Spans) -> bool:
         negators = [i for i in clause if (words[i] in _NEGATORS or i in s.negator_phrases) and i not in s.phrased]
         if not negators:
             continue
+        if any(i in s.constrained for i in clause):
+            continue  # "Not free this week", "I'm not doing in-person coffees these days"
         if any(i in s.openings or i == start for i in negators):
             return True
-        if any(i in s.constrained for i in clause) and not any(i in s.anchored for i in clause):
-            continue
         if any(i in bearing for i in clause):
             return True
     return False
@@ -460,9 +466,17 @@ def _plain(i: int, words: list[str], c: _Clauses, phrased: set[int]) -> bool:
     word = words[i]
     if i in phrased or _known(word, _PLAIN | _ANCHORS) or word.isdigit() or not word[0].isalnum():
         return True
-    # A name ("Yes, I'd be glad to meet Alice", "Yes Rita, happy to"), never the first
-    # word of the sentence.
-    return c.capital[i] and i > 0
+    # A name where a name of the introduction goes: after a word of the introduction or
+    # one that leads to a person ("glad to meet Alice", "introduced to Ms Okafor"), after
+    # the answer or a greeting ("Yes Rita, happy to"), or after another name ("Ms
+    # Okafor"). "Yes, I'm still at Barclays" speaks of something else.
+    if not c.capital[i] or i == 0:
+        return False
+    if i in c.starts:
+        return True  # a name opening a clause is what it speaks of: "Yes please, John sounds great"
+    before = words[i - 1]
+    return (_known(before, _ANCHORS | _NAME_LEADS | _GREETING_WORDS | _words_of("yes") | _words_of("thanks"))
+            or (c.capital[i - 1] and i > 1))
 
 
 _ELISIONS = tuple(sorted(_words_of("elisions"), key=len, reverse=True))

@@ -554,6 +554,7 @@ _CONNECTORS = _note_phrases("target_connectors")
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _CLAUSE_RE = re.compile(r"[,;:—–]+|\s-+\s|-+>|→")
 _MARK_RE = re.compile(r"@(\d+)@")
+_WRAPPED = re.compile(r"(?<=[^\s.!?…:;])\n(?=[^\W\d_A-ZÀ-Ý])")
 
 
 @dataclass(frozen=True)
@@ -608,7 +609,9 @@ def read_note(note: list[str], letter: Letter, author: Person | None) -> NoteRea
             return f" @{marks[key]}@ "
 
         lines.append(_replace_addresses(line, mark))
-    text = "\n".join(lines)
+    # A sentence wrapped over lines is one sentence: a line that does not end one, above
+    # a line that starts in lower case, goes on.
+    text = _WRAPPED.sub(" ", "\n".join(lines))
     reading.words = note_words(text)
     for number, sentence in enumerate(_SENTENCE_RE.findall(text)):
         clauses = [_Clause(piece, _FIGURES.sub(" ", note_words(piece)), sentence.rstrip().endswith("?"))
@@ -781,8 +784,12 @@ def _described(words: str, reference: re.Match) -> bool:
 
 
 def _forward_asks(forward: Forward) -> bool:
-    """Whether the forwarded message asks anything: a question, or to meet someone."""
-    return "?" in forward.body or bool(_MEET_RE.search(fold(forward.body)))
+    """Whether the forwarded message asks to meet someone: in so many words ("I'd love
+    an intro"), or a question about someone ("Anyone come to mind?"). A question alone
+    ("Coffee one of these days?") asks nothing of the kind."""
+    if _MEET_RE.search(fold(forward.body)):
+        return True
+    return "?" in forward.body and bool(_INDEFINITE.search(note_words(forward.body)))
 
 
 def _wants_the_author(reading: NoteReading, forward: Forward) -> Person | None:

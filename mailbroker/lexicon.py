@@ -269,6 +269,12 @@ class Answers:
     # What announces a note about the introduction ("heads up", "pour info"): the
     # sentence it opens speaks of the introduction, whatever it says next.
     note_markers: tuple[str, ...] = ()
+    # Saying when one is not available: with a time ("not available on Fridays", "pas
+    # dispo le matin") a constraint, not a no.
+    unavailable: tuple[str, ...] = ()
+    # Words after which a name is one of the people of the introduction ("to Alice",
+    # "with Ms Okafor", "avec M. Dubois").
+    name_leads: tuple[str, ...] = ()
     # Articles and pronouns elided before a vowel ("d'échanger", "l'équipe"): matching
     # drops the apostrophe, so "d'échanger" reads "dechanger", which is "échanger".
     elisions: tuple[str, ...] = ()
@@ -398,6 +404,8 @@ EN = Language(
         "the person who emailed", "the person who contacted", "whoever emailed", "the person who sent",
         "whoever this is", "the person in the email", "the person in this email", "the person in the message",
         "the gentleman below", "the lady below", "this founder", "this candidate", "this speaker",
+        "the lady who wrote", "the woman who wrote", "the man who wrote", "the gentleman who wrote",
+        "who wrote the email", "who wrote the message", "who wrote this",
     ),
     name_stopwords=(
         "Please", "Pls", "Meet", "Introduce", "Intro", "Connect", "Hi", "Hello", "Hey",
@@ -409,6 +417,8 @@ EN = Language(
     decline_words=("decline", "please decline", "politely decline", "decline please", "decline this"),
     decline_phrases=(
         "decline", "declining", "refuse", "refusal", "reject", "turn … down", "let … down", "say no", "saying no",
+        "won't be able to make this introduction", "can't make this introduction", "cannot make this introduction",
+        "unable to make this introduction", "not able to make this introduction", "won't be making this introduction",
         "tell him no", "tell her no", "tell them no", "it's a no", "this is a no", "that's a no", "this one's a no",
         "it is a no", "a no from me", "no from me", "no for me", "no to this", "no to that", "no on this", "hard no",
         "firm no", "polite no", "kind no", "courteous no", "gentle no", "nice no", "soft no", "friendly no",
@@ -477,7 +487,7 @@ EN = Language(
         "couldn't recommend … more", "can't speak highly enough", "no problem", "not a problem", "no worries",
         "no rush", "no hurry", "not least", "no-brainer", "no brainer",
     ),
-    clause_joiners=("but", "so", "and", "then", "though", "although", "however", "also", "or", "plus",
+    clause_joiners=("but", "so", "and", "then", "though", "although", "however", "also", "or",
                     "otherwise", "instead", "because", "since"),
     decline_subjects=("he", "she", "they", "may", "might", "probably", "likely", "whether", "in case",
                       "if he", "if she", "if they"),
@@ -495,7 +505,8 @@ EN = Language(
     ),
     indefinite_persons=("someone", "somebody", "anyone", "anybody", "a person", "one of", "whoever you"),
     copulas=("is", "was", "s", "are", "were", "be"),
-    requester_markers=("on behalf of", "at the request of", "requested by", "asked by"),
+    requester_markers=("on behalf of", "at the request of", "requested by", "asked by", "request from",
+                       "intro request from"),
     own_address_cues=(
         "my address", "my personal address", "my new address", "my other address", "my private address",
         "my email", "my personal email", "my new email", "my e-mail", "reach me at", "write to me at",
@@ -555,7 +566,7 @@ EN = Language(
             "happy to accept", "glad to accept", "i accept this introduction", "that's a yes", "a yes from me",
             "my agreement", "my consent", "no objection to", "hook us up", "loop us in", "so yes", "i say yes",
             "no issue with that", "no problem with that", "no objection to that", "intro away", "fire away",
-            "deffo", "set it up", "obviously", "ya", "all good", "let's go", "i'm game",
+            "deffo", "set it up", "obviously", "ya", "yes from my side", "from my side", "go for it mate", "all good", "let's go", "i'm game",
             "looking forward to meeting", "look forward to meeting", "looking forward to talking",
             "look forward to talking",
             "it's a yes", "yes from me", "loop me in", "i look forward to", "looking forward to", "ofc",
@@ -563,6 +574,7 @@ EN = Language(
         ),
         no=(
             "no", "nope", "nah", "no thanks", "no thank you", "not interested", "it's impossible",
+            "best we don't", "better we don't", "don't meet until", "not meet until",
             "impossible for me",
             "i'm not interested", "not really interested", "i'd rather not",
             "i would rather not", "rather not", "not now", "not right now",
@@ -620,7 +632,8 @@ EN = Language(
             "feel free to pass on", "free to pass on", "please pass on", "sorry my french", "sorry, my french",
             "my french is rusty", "my french is too rusty", "sorry my english", "my english is rusty",
             "no rush", "no hurry", "not in a hurry", "not going anywhere", "no expert", "not an expert",
-            "no bother", "no bother at all", "doesn't change anything", "makes no difference",
+            "no bother", "no bother at all", "doesn't change anything", "makes no difference", "no dramas",
+            "no drama",
             "even if", "even though", "can't promise miracles", "no promises", "no guarantees",
             "pass on our", "sorry for the delay", "sorry for the late reply", "sorry for the slow reply",
             "sorry for my late reply", "sorry it took me", "sorry for the wait", "sorry for replying",
@@ -669,6 +682,7 @@ EN = Language(
             "because i have", "because my", "another one", "yet another", "oh great", "oh joy",
             "what a surprise", "can't wait for", "of all people", "dream come true", "just kidding", "just great",
             "went so well", "worked out so well", "because the last", "what an honour", "what an honor",
+            "because last time", "is that what", "was that what", "needed to know", "wanted to know",
             "on my plate", "other things on", "in another life", "in another lifetime", "what i need",
             "because what", "just what i need", "exactly what i need",
             # Somebody must approve first: no yes yet.
@@ -756,7 +770,7 @@ EN = Language(
             "connected", "connection", "touch", "talk", "chat", "speak", "call", "phone", "zoom", "video",
             "coffee", "lunch", "drink", "help", "advice", "share", "conversation", "reach", "exchange",
             "discuss", "thread", "corresponding", "pointers", "tips", "insights", "slot", "make time",
-            "calls", "chats", "coffees", "meetings", "intros",
+            "calls", "chats", "coffees", "meetings", "intros", "get hold of", "joindre",
             "find time", "find a time",
         ),
         contrasts=(
@@ -789,6 +803,8 @@ EN = Language(
             "says",
         ),
         adverbs=("of course", "sure thing", "by all means", "very much", "absolutely"),
+        unavailable=("not available", "unavailable", "not free", "not around", "away", "out of office"),
+        name_leads=("to", "with", "and", "meet", "mr", "mrs", "ms", "miss", "dr", "prof", "dear", "hi", "hello"),
         note_markers=("heads up", "bear in mind", "just so you know", "fyi", "for context", "for reference",
                       "for info", "note that", "please note"),
         time_prepositions=("at", "around", "by"),
@@ -918,7 +934,8 @@ FR = Language(
         "celui qui m'a contacté", "celle qui m'a contactée", "la personne qui a envoyé", "le monsieur ci-dessous",
         "la dame ci-dessous", "la personne qui écrit", "celui qui écrit", "celle qui écrit", "le rédacteur",
         "la rédactrice", "la personne du mail", "la personne du message", "ce fondateur", "cette fondatrice",
-        "ce candidat", "cette candidate",
+        "ce candidat", "cette candidate", "la personne qui m'écrit", "celui qui m'écrit", "celle qui m'écrit",
+        "qui m'écrit ci-dessous",
     ),
     name_stopwords=(
         "Bonjour", "Salut", "Coucou", "Merci", "Présenter", "Présente", "Présentez",
@@ -981,6 +998,7 @@ FR = Language(
         "pour celle-ci", "sur ce coup", "cette fois", "ok",
     ),
     note_negators=("ne", "n'", "pas", "jamais", "sans", "aucun", "aucune", "plutôt que", "au lieu de",
+                   "ne saurais", "ne saurait", "ne pourrais", "ne pourrai",
                    "inutile de", "évite de", "évitez de", "éviter de", "en aucun cas", "sous aucun prétexte",
                    "surtout pas"),
     note_figures=(
@@ -1066,6 +1084,7 @@ FR = Language(
             "bien volontiers", "c'est bien volontiers", "je suis preneur", "je suis preneuse", "preneur", "preneuse",
             "c'est oui", "ce sera oui", "go", "go pour", "me va", "me convient", "ça me convient",
             "ce n'est pas de refus", "c'est pas de refus", "pas de refus", "c'est volontiers", "j'accepte cette mise en relation",
+            "c'est calé", "on est ensemble",
             "accepte cette mise en relation",
             "ça me dit", "ça me dit bien", "ça me fera plaisir", "allons-y", "on y va", "aucun inconvénient à ce que",
             "je ne vois aucun inconvénient à ce que", "je n'y vois aucun inconvénient à ce que",
@@ -1096,7 +1115,7 @@ FR = Language(
             "pas dispo", "dois refuser", "devoir refuser", "obligé de refuser", "obligée de refuser",
             "préfère refuser", "vais refuser", "pas le moment", "pas pour cette fois", "pas la bonne personne",
             "pas le bon interlocuteur", "pas la bonne interlocutrice", "trop occupé", "trop occupée",
-            "c'est impossible", "impossible pour moi",
+            "c'est impossible", "impossible pour moi", "vaut mieux ne pas", "mieux vaut ne pas",
             "👎", "❌", "🙅",
         ),
         stop=(
@@ -1182,7 +1201,8 @@ FR = Language(
             "problème", "souci", "hic", "compliqué", "difficile", "conflit", "non-concurrence", "interdit",
             "pas le droit", "congé maternité", "congé paternité", "congé parental", "déconnecté",
             "déconnectée", "je quitte", "à la retraite", "aimerais mais", "adorerais mais", "débordé", "débordée", "sous l'eau", "noyé", "noyée", "surchargé", "surchargée", "rincé", "rincée",
-            "tant qu'on y est", "tant que vous y êtes", "tant que tu y es", "quel honneur", "tant qu'à y être", "tant qu'à faire",
+            "tant qu'on y est", "tant que vous y êtes", "tant que tu y es", "quel honneur",
+            "parce que la dernière fois", "c'est ce que vous vouliez", "c'est ce que tu voulais", "tant qu'à y être", "tant qu'à faire",
             "ben là",
             # Ce qu'écrit un accusé de réception automatique (envoyé sans les en-têtes d'un tel message).
             "bien reçu", "bien été reçu", "bien parvenu", "avons reçu", "nous reviendrons", "vous recontactera",
@@ -1292,6 +1312,8 @@ FR = Language(
         note_markers=("pour info", "pour information", "pour votre information", "à noter", "petite précision",
                       "précision", "à savoir", "pour mémoire"),
         elisions=("c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu"),
+        unavailable=("pas disponible", "pas dispo", "indisponible", "pas libre", "absent", "absente"),
+        name_leads=("à", "a", "avec", "et", "m", "mme", "mlle", "me", "maître", "dr", "pr", "cher", "chère"),
         time_prepositions=("à", "a", "vers"),
         time_limits=("après", "avant", "dès", "de", "jusqu'à", "jusqu'au", "depuis"),
         credentials=(

@@ -51,6 +51,7 @@ REPLY_SETS = [
     ("final_d1.yaml", "final_d1"),
     ("final_d2.yaml", "final_d2"),
     ("last_e1.yaml", "last_e1"),
+    ("held_f.yaml", "held_f"),  # the last one, held out: scored once, never tuned on
 ]
 
 # The referrer notes (expect.kind: referral / decline / ask_referrer), by folder; the
