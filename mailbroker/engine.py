@@ -307,7 +307,9 @@ class Engine:
         if who == REFERRER and commands.asks_to_cancel(reply.fresh_text):
             event = Cancelled()
         elif who == REFERRER:
-            event = ReferrerReplied(reply.fresh_text, message_id, reply.answer, self._needs_context(referral))
+            names = [referral.requester.person.name, referral.target.person.name]
+            needs_context = self._needs_context(referral.context, names)
+            event = ReferrerReplied(reply.fresh_text, message_id, reply.answer, needs_context)
         else:
             note = reply.note if reply.answer is Answer.YES else reply.fresh_text
             event = Answered(who, reply.answer, note, message_id, lang=intake.written_language(reply.fresh_text))
@@ -327,9 +329,9 @@ class Engine:
         found = self.store.suppressed([p.person.address for p in referral.parties])
         return frozenset(mailbox_key(address) for address in found)
 
-    def _needs_context(self, referral: Referral) -> bool:
-        names = [referral.requester.person.name, referral.target.person.name]
-        return self.policy.require_context and not says_why(referral.context, names)
+    def _needs_context(self, context: str, names: list[str]) -> bool:
+        """The policy asks the referrer how they know the parties, and the note does not say."""
+        return self.policy.require_context and not says_why(context, names)
 
     def _request(self, msg: EmailMessage, referrer: Person) -> tuple[Decision | None, Fate]:
         request = intake.read_request(msg, self.identity.address)
@@ -378,7 +380,7 @@ class Engine:
         return Started(request, ref, new_token(), new_token(), requester_lang, target_lang, lang,
                        new_message_id(self.identity), new_message_id(self.identity),
                        referrer_token=new_token(),
-                       needs_context=self.policy.require_context and not says_why(request.context, names),
+                       needs_context=self._needs_context(request.context, names),
                        introduced_before=self.store.introduced(request.requester.address, request.target.address))
 
     # --- time and operators ------------------------------------------------------------
