@@ -13,11 +13,13 @@ header with any identifier, so:
 
 - only headers whose authserv-id is one of the configured `server_ids` count (compared
   without case); every other one is ignored;
-- of those, only the topmost are read: the first header with a trusted id and the
-  headers with the same id directly below it (milters such as OpenDKIM and OpenDMARC
-  each add their own). A receiving server adds its headers above the ones the message
-  arrived with, and should remove forged copies of its own (RFC 8601 §5); the topmost
-  run is what it wrote even when it does not;
+- of those, only the topmost one is read (RFC 8601 §5): a receiving server adds its
+  header above the ones the message arrived with, so a header with its id further down
+  may be the sender's own forgery, written to look like the server's — in the layouts
+  of Gmail and of Postfix with OpenDKIM and OpenDMARC, a forged "dkim=pass" lands right
+  below the server's real "dmarc=none". With two milters, the topmost header is the
+  last one's (OpenDMARC's verdict); the server should still remove incoming headers
+  that carry its id;
 - a message passes when DMARC passed for its From domain, or when a DKIM signature
   passed whose domain (d=, or the domain of i= when d= is not shown, as Gmail does) is
   aligned with the From domain: the same domain or a parent of it ("mail.example.com"
@@ -53,7 +55,7 @@ from .mailtext import header_addresses, header_values, split_address
 MICROSOFT_365 = "microsoft-365"  # the id given to headers written without an authserv-id
 
 HEADER = "Authentication-Results"
-_MAX_HEADERS = 50  # Authentication-Results headers looked at, from the top
+_MAX_HEADERS = 20  # Authentication-Results headers looked at, from the top: the cost is capped
 _MAX_VALUE = 4096  # characters of one header value: authres is slow on long ones
 _FEATURES = authres.all_features()
 
@@ -127,34 +129,28 @@ def _normal_id(server_id: str) -> str:
 
 
 def _topmost(msg: Message, trusted: tuple[str, ...]) -> tuple[str | None, list[_Result]]:
-    """The authserv-id of the topmost trusted header and the results of the run of
-    headers with that id that starts there (each directly below the previous one)."""
+    """The authserv-id and the results of the topmost header with a trusted id. Only
+    the id of the headers above it is read, so forged headers cost nothing."""
     try:
         items = list(msg.raw_items()) if hasattr(msg, "raw_items") else list(msg.items())
     except Exception:  # noqa: BLE001
         return None, []
-    server: str | None = None
-    results: list[_Result] = []
-    seen = 0
-    for name, value in items:
-        is_ar = name.strip().lower() == HEADER.lower()
-        if server is not None:
-            if not is_ar:
-                break  # another header: the run is over
-            server_id, clauses = _parse(str(value))
-            if server_id != server:
-                break
-            results.extend(clauses)
-            continue
-        if not is_ar:
-            continue
-        seen += 1
-        if seen > _MAX_HEADERS:
-            break
-        server_id, clauses = _parse(str(value))
-        if server_id in trusted:
-            server, results = server_id, list(clauses)
-    return server, results
+    values = [str(value) for name, value in items if name.strip().lower() == HEADER.lower()]
+    for value in values[:_MAX_HEADERS]:
+        if _authserv_id(value) in trusted:
+            server_id, results = _parse(value)
+            return server_id, results
+    return None, []
+
+
+def _authserv_id(value: str) -> str:
+    """The authserv-id a header value starts with (MICROSOFT_365 when it starts with a
+    result instead), read without parsing the results."""
+    first = _without_comments(value[:_MAX_VALUE].split(";", 1)[0]).strip()
+    if "=" in first:
+        return MICROSOFT_365
+    words = first.split()
+    return _normal_id(words[0]) if words else ""
 
 
 def _parse(value: str) -> tuple[str | None, list[_Result]]:
