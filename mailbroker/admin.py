@@ -215,6 +215,42 @@ def check_imap(settings) -> Step:
     return Step(name, True, f"logged in as {settings.username}, folder {settings.folders.watch} selected ({idle})")
 
 
+def check_verdicts(settings, authentication, recent: int = 20) -> Step:
+    """Which server wrote the Authentication-Results of the latest messages in the
+    watched, processed and quarantine folders: the value `trusted_servers` wants."""
+    from . import mailtext
+    from .authentication import suggested_servers
+    from .mailbox import Mailbox
+
+    mailbox = Mailbox(settings)
+    try:
+        mailbox.connect()
+        headers = []
+        for folder in dict.fromkeys((settings.folders.watch, settings.folders.processed, settings.folders.quarantine)):
+            headers += mailbox.latest_headers(folder, "Authentication-Results", recent)
+    except Exception as error:  # noqa: BLE001 - every failure is reported, in words
+        return Step("Authentication-Results", False, plain_reason(error, settings))
+    finally:
+        mailbox.close()
+    found = suggested_servers([mailtext.parse(raw) for raw in headers])
+    return Step("Authentication-Results", True, verdict_advice(found, len(headers), authentication))
+
+
+def verdict_advice(found: list[tuple[str, int]], looked_at: int, authentication) -> str:
+    """What the ids found say about `trusted_servers`, in words."""
+    listed = {server.lower() for server in authentication.trusted_servers}
+    if not found:
+        return (f"none of the {looked_at} latest message(s) carries an Authentication-Results header: this "
+                "mailbox's server does not check DKIM/DMARC, so requests are handled as "
+                f"unauthenticated_requests says ({authentication.unauthenticated_requests})")
+    seen = ", ".join(f"{server} ({count} of {looked_at})" for server, count in found)
+    top = found[0][0]
+    if top in listed:
+        return f"the latest messages were checked by {seen}; {top} is in trusted_servers"
+    return (f"the latest messages were checked by {seen}: if {top} is your own receiving server, "
+            f'add it: "trusted_servers: [{top}]"')
+
+
 async def check_smtp(settings) -> Step:
     """Connect (and log in, when a username is set) the way the sender does, then quit."""
     import aiosmtplib

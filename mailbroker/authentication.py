@@ -77,6 +77,33 @@ def referrer_authenticated(msg: Message, server_ids: tuple[str, ...]) -> tuple[b
         return False, f"Authentication-Results unreadable ({type(error).__name__})"
 
 
+def dmarc_failed(msg: Message, server_ids: tuple[str, ...]) -> bool:
+    """Whether the trusted server's topmost verdict says DMARC failed for the From
+    domain: the sender's domain publishes a policy and this message does not meet it."""
+    return referrer_authenticated(msg, server_ids) == (False, "dmarc=fail")
+
+
+def topmost_server(msg: Message) -> str:
+    """The authserv-id of a message's topmost Authentication-Results header, "" when it
+    has none: on mail that reached the broker's mailbox, the receiving server's own id,
+    which is what `trusted_servers` should list (see `suggested_servers`)."""
+    try:
+        values = [str(value) for name, value in msg.items() if name.strip().lower() == HEADER.lower()]
+    except Exception:  # noqa: BLE001
+        return ""
+    return _authserv_id(values[0]) if values else ""
+
+
+def suggested_servers(messages: list[Message]) -> list[tuple[str, int]]:
+    """The ids heading the Authentication-Results of `messages`, most frequent first."""
+    counts: dict[str, int] = {}
+    for msg in messages:
+        server = topmost_server(msg)
+        if server:
+            counts[server] = counts.get(server, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _authenticated(msg: Message, server_ids: tuple[str, ...]) -> tuple[bool, str]:
     trusted = tuple(dict.fromkeys(_normal_id(i) for i in server_ids if i and i.strip()))
     if not trusted:

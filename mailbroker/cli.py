@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError, load_config
+from .hazards import hazards
 from .model import State
 
 DEFAULT_CONFIG = "/etc/mailbroker/mailbroker.yaml"
@@ -96,6 +97,8 @@ def _run(config, args) -> int:
     from .logs import configure
 
     configure(config.log.level, config.log.format)
+    for hazard in hazards(config, args.config):
+        logging.getLogger("mailbroker").warning("%s", hazard)
     run(config)
     return 0
 
@@ -105,6 +108,8 @@ def _check_config(config, args) -> int:
         if not _check_templates(mailbox):
             return 2
         print(f"{args.config}: OK (broker {mailbox.broker.address}, {len(mailbox.referrers)} referrer pattern(s))")
+    for hazard in hazards(config, args.config):
+        print(f"warning: {hazard}", file=sys.stderr)
     if not args.connect:
         return 0
     return max(_check_servers(mailbox) for mailbox in config.all_mailboxes)
@@ -130,9 +135,11 @@ def _check_templates(mailbox) -> bool:
 def _check_servers(mailbox) -> int:
     import asyncio
 
-    from .admin import check_imap, check_smtp
+    from .admin import check_imap, check_smtp, check_verdicts
 
     steps = [check_imap(mailbox.imap), asyncio.run(check_smtp(mailbox.smtp))]
+    if steps[0].ok:
+        steps.append(check_verdicts(mailbox.imap, mailbox.authentication))
     for step in steps:
         print(f"{step.name}: {'OK' if step.ok else 'FAILED'} — {step.detail}")
     return 0 if all(step.ok for step in steps) else 1

@@ -718,6 +718,9 @@ class MetricsSettings(_Section):
     # Where to serve Prometheus metrics (/metrics) and a health check (/health):
     # a loopback address and port. Not served when empty.
     listen: Annotated[tuple[str, int], BeforeValidator(parse_listen)] | None = None
+    # Host names requests may carry besides the loopback ones (localhost, 127.0.0.1,
+    # [::1]): those a reverse proxy in front passes on. Any other Host is refused.
+    host_names: tuple[str, ...] = ()
 
 
 class LimitsSettings(_Section):
@@ -727,6 +730,12 @@ class LimitsSettings(_Section):
     open_referrals_per_referrer: PositiveInt = 50
     requests_per_person_per_month: PositiveInt = 3
     messages_per_address_per_day: PositiveInt = 20
+    # Messages to one referrer outside their referrals (refusals, status, "did you send
+    # this?", declines sent in their name) per day; after that the broker stays silent.
+    replies_per_referrer_per_day: PositiveInt = 20
+    # Messages of one referral to one person over its whole life (the introduction
+    # itself aside): a party changing their mind over and over cannot flood the others.
+    messages_per_person_per_referral: PositiveInt = 12
     # Incoming mail larger than this is set aside in quarantine without being fetched;
     # a referrer's request that large gets a reply saying so.
     max_message_size: MessageSize = 25_000_000
@@ -734,9 +743,14 @@ class LimitsSettings(_Section):
 
 class AuthenticationSettings(_Section):
     # Authentication-Results headers are trusted only from these servers (their
-    # authserv-id); with any listed, a referrer's request counts only with a DMARC pass,
-    # or a DKIM pass aligned with its From domain.
+    # authserv-id): a referrer's request is vouched for by a DMARC pass, or a DKIM pass
+    # aligned with its From domain, in the topmost header of one of them.
     trusted_servers: tuple[str, ...] = ()
+    # What becomes of a request in a referrer's name that no trusted server vouched for:
+    # "confirm" asks the referrer, at their own address, whether they sent it; "refuse"
+    # sets it aside unanswered; "accept" reads it as theirs (anyone can then write in a
+    # referrer's name).
+    unauthenticated_requests: Literal["confirm", "refuse", "accept"] = "confirm"
 
 
 def _template_directory(value: Path) -> Path:

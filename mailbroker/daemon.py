@@ -154,7 +154,8 @@ class Daemon:
             return
         host, port = self.config.metrics.listen
         try:
-            self.endpoint = Endpoint(self.metrics, self.health, host, port).start()
+            self.endpoint = Endpoint(self.metrics, self.health, host, port,
+                                     host_names=self.config.metrics.host_names).start()
         except OSError as error:
             # The broker's work matters more than its metrics: say so, and go on without them.
             log.error("cannot serve metrics on %s:%s (%s): check metrics.listen; running without them",

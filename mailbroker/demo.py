@@ -1,6 +1,7 @@
 """Try the broker by hand against the local mail system of the quick start.
 
     python -m mailbroker.demo request            the referrer asks to introduce alice to bob
+    python -m mailbroker.demo answer referrer yes  the referrer confirms they sent it
     python -m mailbroker.demo answer alice yes   alice answers her consent request
     python -m mailbroker.demo inbox bob          what bob's mailbox holds
 
@@ -21,7 +22,9 @@ def request() -> None:
         "platform at Acme together in 2021; Alice is hiring a payments lead.",
         author=mt.address("alice"), author_name="Alice Martin", subject="Looking for a payments lead",
         body="Hi Rita,\n\nDo you know anyone who has run a payments team? I'd love an intro.\n\nAlice"))
-    print("sent: referrer@example.test asks intro@example.test to introduce alice to bob")
+    print("sent: referrer@example.test asks intro@example.test to introduce alice to bob\n"
+          "The local mail system signs nothing, so the broker asks the referrer whether they sent it:\n"
+          "  python -m mailbroker.demo answer referrer yes")
 
 
 def answer(user: str, text: str) -> int:
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mailbroker.demo", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("request", help="send a sample introduction request as the referrer")
-    ans = commands.add_parser("answer", help="answer the latest consent request as USER")
+    ans = commands.add_parser("answer", help="answer the latest question of the broker to USER")
     ans.add_argument("user", choices=[u for u in mt.USERS if u != "intro"])
     ans.add_argument("text", nargs="+", help="what the party writes, e.g. yes")
     box = commands.add_parser("inbox", help="list a user's INBOX")

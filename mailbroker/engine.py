@@ -24,10 +24,11 @@ from .compose import BUILT_IN, Identity, composed, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, ReferralRequest,
                     ReferrerReplied, Role, Started, State, Tick, Undeliverable, mailbox_key)
-from .store import UNAVAILABLE, AlreadyHandled, Store
+from .store import UNAVAILABLE, AlreadyHandled, Store, same_token
 from .wording import Wording
-from .workflow import (Decision, Policy, Usage, consent_requests_again, decide, decline_for_referrer, next_due,
-                       party_language, refuse_request, status_for_referrer, vet_request, without_suppressed)
+from .workflow import (Decision, Policy, Usage, confirm_request, consent_requests_again, decide,
+                       decline_for_referrer, next_due, party_language, refuse_request, request_disowned,
+                       status_for_referrer, vet_request, without_suppressed)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ MONTH = timedelta(days=30)
 # moves it. (A MOVE takes milliseconds, at most imap.timeout.)
 LEFT_BEHIND_AFTER = timedelta(minutes=2)
 HANDLED_HERE_REMEMBERED = 1000  # the last messages this engine recorded (see _already_handled)
+# Messages of a referral that its cap per person never holds back: the introduction
+# (what both said yes to) and the confirmation of a stop.
+UNCAPPED_IN_REFERRAL = frozenset({"introduction", "stop_confirmed"})
+# How long a request held for its referrer's confirmation waits for it (see _hold).
+HELD_FOR = timedelta(days=7)
+# What `authentication.unauthenticated_requests` may say of a referrer's request whose
+# sender no trusted server vouched for.
+CONFIRM, REFUSE, ACCEPT = "confirm", "refuse", "accept"
 
 # Crockford's base32 without look-alikes: easy to read aloud and to type.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -85,8 +94,10 @@ def _as(kind: str, routed: tuple[Decision | None, Fate]) -> tuple[Decision | Non
 class Engine:
     def __init__(self, store: Store, identity: Identity, policy: Policy,
                  is_allowed_referrer: Callable[[str], bool], clock: Callable[[], datetime] = utcnow,
-                 trusted_servers: tuple[str, ...] = (), wording: Wording = BUILT_IN, html: bool = True):
+                 trusted_servers: tuple[str, ...] = (), wording: Wording = BUILT_IN, html: bool = True,
+                 unauthenticated_requests: str = CONFIRM):
         self.store = store
+        self.unauthenticated_requests = unauthenticated_requests
         self.wording = wording
         self.html = html
         self.trusted_servers = trusted_servers
@@ -115,7 +126,7 @@ class Engine:
         else:
             msg = mailtext.parse(raw)
             try:
-                fate = self._decide_and_record(digest, msg, too_large)
+                fate = self._decide_and_record(digest, msg, raw, too_large)
             except AlreadyHandled:  # by another broker sharing the database, while this one was deciding
                 return self._already_handled(digest)
             except UNAVAILABLE:
@@ -145,13 +156,13 @@ class Engine:
         if len(self._handled_here) > HANDLED_HERE_REMEMBERED:
             del self._handled_here[next(iter(self._handled_here))]
 
-    def _decide_and_record(self, digest: str, msg: EmailMessage, too_large: int | None) -> Fate:
+    def _decide_and_record(self, digest: str, msg: EmailMessage, raw: bytes, too_large: int | None) -> Fate:
         """Read, decide and record in one transaction. Brokers sharing a database may
         handle two answers of one referral at the same moment: the referral is read
         locked (Store.load), so the second decides from what the first committed, never
         from the state both started with (which would lose the first answer)."""
         with self.store.transaction():
-            decision, fate = self._route(msg, too_large)
+            decision, fate = self._route(msg, raw, too_large)
             self._apply_and_mark(digest, msg, decision, fate)
         self._remember_handled(digest)
         return fate
@@ -168,7 +179,7 @@ class Engine:
         self.store.mark_seen(digest, mailtext.header_text(msg, "Message-ID"), fate.folder, fate.reason, fate.ref,
                              self.clock())
 
-    def _route(self, msg: EmailMessage, too_large: int | None = None) -> tuple[Decision | None, Fate]:
+    def _route(self, msg: EmailMessage, raw: bytes, too_large: int | None = None) -> tuple[Decision | None, Fate]:
         """Which kind of message this is decides who reads it. Automatic mail is never
         answered, whatever else it looks like, so it is recognised first."""
         thread = self._thread(msg)
@@ -182,6 +193,9 @@ class Engine:
             if thread:
                 return None, Fate(PROCESSED, f"automatic message ignored ({reason})", thread[0], "automatic")
             return None, Fate(QUARANTINE, f"automatic message ({reason})", kind="automatic")
+        held = self._held(msg)
+        if held:
+            return _as("reply", self._held_reply(msg, held))
         if thread:
             return _as("reply", self._reply(msg, *thread))
         referrer, refused = self._referrer(msg)
@@ -190,7 +204,10 @@ class Engine:
         own_text = "\n".join(intake.note_lines(mailtext.body_text(msg)))
         if commands.asks_for_status(mailtext.header_text(msg, "Subject"), own_text):
             return _as("command", self._status(msg, referrer, own_text))
-        return _as("request", self._request(msg, referrer))
+        vouched, why = self._vouched_for(msg)
+        if vouched or self.unauthenticated_requests == ACCEPT:
+            return _as("request", self._request(msg, referrer))
+        return _as("request", self._unauthenticated(msg, raw, referrer, why))
 
     @staticmethod
     def _referrer_cancels(msg: EmailMessage, referral: Referral) -> bool:
@@ -210,18 +227,89 @@ class Engine:
             Fate(PROCESSED, f"{referrer.address} asked for the status of their {len(referrals)} open referral(s)")
 
     def _referrer(self, msg: EmailMessage) -> tuple[Person | None, Fate | None]:
-        """The allowed referrer who sent `msg`, or why nobody is."""
+        """The allowed referrer `msg` says it is from, or why nobody is. Whether it really
+        is from them is `_vouched_for`'s question: anyone can write any From."""
         sender = mailtext.sender(msg)
         if sender is None:
             return None, Fate(QUARANTINE, "no usable From address")
         if not self.is_allowed_referrer(sender.address):
             return None, Fate(QUARANTINE, f"sender {sender.address} is not an allowed referrer")
-        if self.trusted_servers:
-            # A forged From: would otherwise make the broker write in a referrer's name.
-            authentic, why = authentication.referrer_authenticated(msg, self.trusted_servers)
-            if not authentic:
-                return None, Fate(QUARANTINE, f"request from {sender.address} not authenticated: {why}")
         return sender, None
+
+    def _vouched_for(self, msg: EmailMessage) -> tuple[bool, str]:
+        """Whether a trusted server's verdict shows the From domain's own signature (DMARC,
+        or DKIM aligned with it), and what it showed."""
+        if not self.trusted_servers:
+            return False, "no trusted server configured (authentication.trusted_servers)"
+        return authentication.referrer_authenticated(msg, self.trusted_servers)
+
+    # --- requests nobody vouched for -----------------------------------------------------
+
+    def _unauthenticated(self, msg: EmailMessage, raw: bytes, referrer: Person,
+                         why: str) -> tuple[Decision | None, Fate]:
+        """A request in an allowed referrer's name that nothing proves they sent: set aside
+        (`refuse`), or held while the referrer, at their own address, is asked whether they
+        sent it (`confirm`). Either way nobody else hears of it."""
+        if self.unauthenticated_requests == REFUSE:
+            return None, Fate(QUARANTINE, f"request from {referrer.address} not authenticated ({why}): refused")
+        request = intake.read_request(msg, self.identity.address)
+        if isinstance(request, IntakeError):
+            return self._refused(msg, referrer, request)
+        token = new_token()
+        # Written here, in the transaction that records this message: both or neither.
+        self.store.hold(token, referrer.address, raw, self.clock())
+        out = confirm_request(request, token, subject=mailtext.header_text(msg, "Subject"),
+                              message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
+        return Decision(None, (out,), reason="held for the referrer's confirmation"), \
+            Fate(PROCESSED, f"request from {referrer.address} not authenticated ({why}): held, "
+                            "the referrer asked to confirm it")
+
+    def _held(self, msg: EmailMessage):
+        """The held request this message answers: its token must be in the address the
+        message was sent to (To, or the envelope the receiving server recorded)."""
+        for token in replies.reply_tokens(msg, self.identity.address):
+            held = self.store.held(token)
+            if held:
+                return held
+        return None
+
+    def _held_reply(self, msg: EmailMessage, held) -> tuple[Decision | None, Fate]:
+        """The referrer's answer to "did you send this?": yes reads the held request as if
+        it had just arrived; no drops it, and says so; anything else leaves it waiting."""
+        sender = mailtext.sender(msg)
+        if sender is None or mailbox_key(sender.address) != mailbox_key(held.referrer):
+            return None, Fate(QUARANTINE, f"confirmation of a held request came from "
+                                          f"{sender.address if sender else 'nobody'}, not {held.referrer}: not counted")
+        if self.trusted_servers and authentication.dmarc_failed(msg, self.trusted_servers):
+            return None, Fate(QUARANTINE, "confirmation of a held request failed DMARC at the receiving server: "
+                                          "not counted")
+        if self.clock() - held.held_at > HELD_FOR:
+            self.store.release(held.token)
+            return None, Fate(QUARANTINE, f"confirmation from {held.referrer} came after the request lapsed")
+        answer = replies.read_reply(msg).answer
+        if answer is Answer.YES:
+            self.store.release(held.token)
+            decision, fate = self._request(mailtext.parse(held.raw), sender)
+            return decision, replace(fate, reason=f"confirmed by the referrer; {fate.reason}")
+        if answer in (Answer.NO, Answer.STOP):
+            self.store.release(held.token)
+            out = request_disowned(sender, subject=mailtext.header_text(msg, "Subject"),
+                                   message_id=mailtext.header_text(msg, "Message-ID"),
+                                   lang=intake.written_language(replies.read_reply(msg).fresh_text)
+                                   or self.policy.language)
+            return Decision(None, (out,), reason="the referrer did not send it"), \
+                Fate(PROCESSED, f"{held.referrer} did not send the held request: dropped, nobody contacted")
+        again = self._confirmation_again(msg, held)
+        return (Decision(None, (again,), reason="asked again") if again else None), \
+            Fate(QUARANTINE, f"{held.referrer}'s reply to a held request is no clear yes or no: still held, "
+                             "asked again")
+
+    def _confirmation_again(self, msg: EmailMessage, held):
+        request = intake.read_request(mailtext.parse(held.raw), self.identity.address)
+        if isinstance(request, IntakeError):
+            return None
+        return confirm_request(request, held.token, subject=mailtext.header_text(msg, "Subject"),
+                               message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy, again=True)
 
     def _too_large(self, msg: EmailMessage, size: int, thread) -> tuple[Decision | None, Fate]:
         """Set aside unread. Only an allowed referrer's new request is answered (it would
@@ -234,6 +322,8 @@ class Engine:
         referrer, refused = self._referrer(msg)
         if referrer is None:
             return None, refused
+        if self.unauthenticated_requests == REFUSE and not self._vouched_for(msg)[0]:
+            return None, fate
         error = IntakeError("too_large", f"{_megabytes(size)};{_megabytes(limit)}",
                             intake.written_language(mailtext.header_text(msg, "Subject")))
         out = refuse_request(referrer, error, subject=mailtext.header_text(msg, "Subject"),
@@ -302,6 +392,9 @@ class Engine:
             return None, Fate(QUARANTINE, f"reply for the {who} of {ref} came from "
                                           f"{sender.address if sender else 'nobody'}, not {expected.address}: "
                                           "not counted", ref)
+        refused = self._unverified_answer(msg, referral, who)
+        if refused:
+            return None, Fate(QUARANTINE, f"reply for the {who} of {ref} {refused}: not counted", ref)
         reply = replies.read_reply(msg)
         message_id = mailtext.header_text(msg, "Message-ID")
         if who == REFERRER and commands.asks_to_cancel(reply.fresh_text):
@@ -325,6 +418,19 @@ class Engine:
                 return None, Fate(QUARANTINE, f"{who} {what} after {ref} was {referral.state}: {decision.reason}", ref)
         return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
 
+    def _unverified_answer(self, msg: EmailMessage, referral: Referral, who: Role | str) -> str:
+        """Why a party's reply cannot count, or "": it must be addressed to the party's own
+        reply address (a token only in Cc, or only in the thread headers, is someone
+        else's message), and, where a trusted server checked it, not fail DMARC."""
+        if who == REFERRER:
+            return ""
+        token = referral.party(who).token
+        if not any(same_token(token, found) for found in replies.reply_tokens(msg, self.identity.address)):
+            return "is not addressed to the party's reply address"
+        if self.trusted_servers and authentication.dmarc_failed(msg, self.trusted_servers):
+            return "failed DMARC at the receiving server"
+        return ""
+
     def _suppressed_parties(self, referral: Referral) -> frozenset[str]:
         found = self.store.suppressed([p.person.address for p in referral.parties])
         return frozenset(mailbox_key(address) for address in found)
@@ -338,10 +444,7 @@ class Engine:
         if not isinstance(request, IntakeError):
             request = self._vet(request)
         if isinstance(request, IntakeError):
-            out = refuse_request(referrer, request, subject=mailtext.header_text(msg, "Subject"),
-                                 message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
-            return Decision(None, (out,), reason=f"request refused: {request.code}"), \
-                Fate(PROCESSED, f"request from {referrer.address} refused: {request.code} {request.detail}".strip())
+            return self._refused(msg, referrer, request)
         if request.decline:
             out = decline_for_referrer(request, self.policy)
             return Decision(None, (out,), reason="declined on the referrer's behalf"), \
@@ -351,14 +454,25 @@ class Engine:
         return decision, Fate(PROCESSED, f"referral {event.ref} started by {referrer.address}: {decision.reason}",
                               event.ref)
 
+    def _refused(self, msg: EmailMessage, referrer: Person, error: IntakeError) -> tuple[Decision, Fate]:
+        out = refuse_request(referrer, error, subject=mailtext.header_text(msg, "Subject"),
+                             message_id=mailtext.header_text(msg, "Message-ID"), policy=self.policy)
+        return Decision(None, (out,), reason=f"request refused: {error.code}"), \
+            Fate(PROCESSED, f"request from {referrer.address} refused: {error.code} {error.detail}".strip())
+
     def _vet(self, request: ReferralRequest) -> ReferralRequest | IntakeError:
+        now = self.clock()
+        referrer = request.referrer.address
+        # A decline sent in the referrer's name counts as one of their requests of the day.
+        last_day = self.store.referrals_since(referrer, now - DAY) + self.store.replies_since(referrer, now - DAY,
+                                                                                                "decline")
         if request.decline:  # only the requester is written to, and only if they allow it
             return vet_request(request, open_duplicate=None,
-                               suppressed=self.store.suppressed([request.requester.address])) or request
+                               suppressed=self.store.suppressed([request.requester.address]),
+                               usage=Usage(referrer_last_day=last_day), limits=self.policy.limits) or request
         parties = [request.requester.address, request.target.address]
-        now = self.clock()
         usage = Usage(
-            referrer_last_day=self.store.referrals_since(request.referrer.address, now - DAY),
+            referrer_last_day=last_day,
             referrer_open=self.store.open_count(request.referrer.address),
             asked_last_month=tuple((a, self.store.asked_since(a, now - MONTH)) for a in parties),
         )
@@ -388,6 +502,10 @@ class Engine:
     def tick(self) -> int:
         """Run the reminders and expiries that are due; returns how many referrals moved."""
         now = self.clock()
+        with self.store.transaction():
+            lapsed = self.store.release_held_before(now - HELD_FOR)
+        if lapsed:
+            log.info("%d request(s) held for their referrer's confirmation lapsed unconfirmed", lapsed)
         moved = 0
         for ref in self.store.due(now):
             with self.store.transaction():
@@ -421,7 +539,8 @@ class Engine:
                 raise ResendRefused(f"{ref}: the consent request was already resent once (see `mailbroker show {ref}`)")
             again = consent_requests_again(referral)
             addresses = [out.to[0].address for out in again]
-            blocked = {a.casefold() for a in self.store.suppressed(addresses) + self._over_cap(addresses, now)}
+            capped = [a for out in again for a in self._over_cap(out, [out.to[0].address], now)]
+            blocked = {a.casefold() for a in self.store.suppressed(addresses) + tuple(capped)}
             outgoing = tuple(out for out in again if out.to[0].address.casefold() not in blocked)
             if not outgoing:
                 raise ResendRefused(f"{ref}: nobody to resend to: " + (
@@ -479,19 +598,34 @@ class Engine:
         for out in decision.outgoing:
             self._enqueue(out, now)
 
-    def _over_cap(self, addresses: list[str], now: datetime) -> tuple[str, ...]:
-        """Addresses that already got `messages_per_address_per_day` messages: a safety net
-        against loops. Allowed referrers are trusted and exempt."""
-        cap = self.policy.limits.messages_per_address_per_day
-        return tuple(a for a in addresses
-                     if not self.is_allowed_referrer(a) and self.store.messages_since(a, now - DAY) >= cap)
+    def _over_cap(self, out, addresses: list[str], now: datetime) -> tuple[str, ...]:
+        """The addresses `out` must not go to, every message the broker sends being counted
+        against a cap: a safety net against loops and against anyone making the broker
+        write over and over. Outside referrals, a referrer gets at most
+        `replies_per_referrer_per_day`; within one, each person at most
+        `messages_per_person_per_referral` (the introduction, and the confirmation of a
+        stop, always go); anyone but a referrer at most `messages_per_address_per_day`."""
+        return tuple(a for a in addresses if self._capped(out, a, now))
+
+    def _capped(self, out, address: str, now: datetime) -> bool:
+        limits = self.policy.limits
+        if out.ref and out.template not in UNCAPPED_IN_REFERRAL \
+                and self.store.messages_in_referral(out.ref, address) >= limits.messages_per_person_per_referral:
+            return True
+        if self.is_allowed_referrer(address):
+            return not out.ref and self.store.replies_since(address, now - DAY) >= limits.replies_per_referrer_per_day
+        return self.store.messages_since(address, now - DAY) >= limits.messages_per_address_per_day
 
     def _enqueue(self, out, now: datetime) -> None:
         addresses = [p.address for p in out.to + out.cc]
-        silenced = frozenset(a.casefold() for a in self.store.suppressed(addresses) + self._over_cap(addresses, now))
+        capped = self._over_cap(out, addresses, now)
+        if capped:
+            log.warning("not sending %s for %s to %s: over a cap of limits", out.template, out.ref or "-",
+                        ", ".join(capped))
+        silenced = frozenset(a.casefold() for a in self.store.suppressed(addresses) + capped)
         kept = without_suppressed(out, silenced)
         if kept is None:
-            log.warning("not sending %s for %s: every recipient is on the suppression list or over the daily cap",
+            log.warning("not sending %s for %s: every recipient is on the suppression list or over a cap",
                         out.template, out.ref or "-")
             return
         out = kept

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 
 from email_validator import EmailNotValidError, validate_email
@@ -84,9 +84,32 @@ SUPPORTED = tuple(language.code for language in lexicon.LANGUAGES if language.an
 def read_request(msg: Message, broker_address: str) -> ReferralRequest | IntakeError:
     """Read a referrer's message as a referral request (see the module docstring)."""
     try:
-        return _read(msg, broker_address)
+        request = _read(msg, broker_address)
     except RecursionError:  # absurdly nested MIME: nothing a referrer meant to send
         return IntakeError("no_requester")
+    if isinstance(request, IntakeError):
+        return request
+    return replace(request, subject=shown_subject(request.subject, [request.requester, request.target]))
+
+
+# A telephone number: 7 digits or more, with the separators people write between them.
+_PHONE_RE = re.compile(r"(?<![\w+])\+?\(?\d[\d ()./-]{5,}\d(?!\w)")
+_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+
+
+def _unless_a_date(match: re.Match) -> str:
+    return match.group() if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}", match.group()) else ""
+
+
+def shown_subject(subject: str, parties: list[Person]) -> str:
+    """The subject as the parties may see it before both agreed: without addresses (as the
+    note), telephone numbers or links — the requester wrote it, and the other party must
+    not learn how to reach them yet, nor be sent a link in the referrer's name. Nothing
+    when no word is left."""
+    text = scrub_addresses(subject, parties)
+    text = _URL_RE.sub("", _PHONE_RE.sub(_unless_a_date, text))
+    text = re.sub(r"\s{2,}", " ", re.sub(r"[\s:;,(\[-]+$", "", text)).strip()
+    return text if re.search(r"[^\W\d_]{2,}", text) else ""
 
 
 def _read(msg: Message, broker_address: str) -> ReferralRequest | IntakeError:

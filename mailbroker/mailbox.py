@@ -173,6 +173,18 @@ class Mailbox:
 
     # --- messages ----------------------------------------------------------------------
 
+    def latest_headers(self, folder: str, field: str, count: int) -> list[bytes]:
+        """The `field` headers of the last `count` messages of `folder`, read-only (for
+        `check-config --connect`); [] when the folder does not exist."""
+        name = self._name(folder)
+        if not self.client.folder_exists(name):
+            return []
+        self.client.select_folder(name, readonly=True)
+        uids = self.client.search("ALL")[-count:]
+        item = f"BODY[HEADER.FIELDS ({field.upper()})]".encode()
+        fetched = self.client.fetch(uids, [item.decode().replace("BODY[", "BODY.PEEK[")]) if uids else {}
+        return [data.get(item, b"") for data in fetched.values()]
+
     def scan(self) -> list[Waiting]:
         """Every message in the watched folder, oldest first, with its size: only the
         sizes, so a huge message is known before anything of it is downloaded."""

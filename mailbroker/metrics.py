@@ -16,6 +16,7 @@ state database is never touched from another thread.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +67,29 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+# The names a request may give in its Host header besides the listen address itself. A
+# web page in the operator's browser can point a name of its own at 127.0.0.1 (DNS
+# rebinding) and read what answers there; its requests carry that name, and are refused.
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def host_allowed(host_header: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a Host header (RFC 9110 §7.2: a name or [IPv6], an optional port) names
+    this endpoint. No header at all (HTTP/1.0) is allowed: browsers always send one."""
+    if host_header is None:
+        return True
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[:host.find("]") + 1]
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    return host.rstrip(".") in allowed
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass  # a scrape every 15 s is not worth a log line
@@ -74,11 +98,14 @@ class _QuietHandler(WSGIRequestHandler):
 class Endpoint:
     """The HTTP server for /metrics and /health, in a thread of its own."""
 
-    def __init__(self, metrics: Metrics, health: Callable[[], str | None], host: str, port: int):
+    def __init__(self, metrics: Metrics, health: Callable[[], str | None], host: str, port: int,
+                 host_names: tuple[str, ...] = ()):
         self._metrics_app = make_wsgi_app(metrics.registry)
         self._health = health
-        self.server = make_server(host, port, self._app, server_class=_ThreadingServer,
-                                  handler_class=_QuietHandler)
+        listen_name = f"[{host}]" if ":" in host else host
+        self._hosts = frozenset(n.lower() for n in (*LOCAL_NAMES, listen_name, *host_names))
+        server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
+        self.server = make_server(host, port, self._app, server_class=server_class, handler_class=_QuietHandler)
         self.port = self.server.server_port
         self._thread = threading.Thread(target=self.server.serve_forever, name="metrics", daemon=True)
 
@@ -91,6 +118,11 @@ class Endpoint:
         self.server.server_close()
 
     def _app(self, environ, start_response):
+        if not host_allowed(environ.get("HTTP_HOST"), self._hosts):
+            body = b"unknown host: this endpoint answers to its loopback address and metrics.host_names only\n"
+            start_response("421 Misdirected Request", [("Content-Type", "text/plain"),
+                                                       ("Content-Length", str(len(body)))])
+            return [body]
         path = environ.get("PATH_INFO", "")
         if path == "/health":
             trouble = self._health()

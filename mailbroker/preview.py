@@ -15,7 +15,8 @@ from .compose import Identity, compose
 from .model import (Answer, Answered, Cancelled, IntakeError, Outgoing, Person, ReferralRequest, Role,
                     Started, Tick, Undeliverable)
 from .wording import LANGUAGES, Wording, render_problem
-from .workflow import Policy, decide, decline_for_referrer, refuse_request, status_for_referrer
+from .workflow import (Policy, confirm_request, decide, decline_for_referrer, refuse_request, request_disowned,
+                       status_for_referrer)
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))
@@ -64,6 +65,11 @@ def samples(lang: str = "en") -> dict[str, Outgoing]:
                              message_id=REQUEST.message_id, policy=POLICY)
     found.setdefault("intake_error", replace(refusal, lang=lang))
     found.setdefault("decline", replace(decline_for_referrer(REQUEST, POLICY), lang=lang))
+    found.setdefault("request_confirmation", replace(confirm_request(
+        REQUEST, "tokenheld0000001", subject=REQUEST.subject, message_id=REQUEST.message_id, policy=POLICY),
+        lang=lang))
+    found.setdefault("request_disowned", request_disowned(REFERRER, subject="Re: Did you send this introduction "
+                                                          "request?", message_id="<no@example.com>", lang=lang))
     found.setdefault("referrer_status", status_for_referrer(REFERRER, [referral, replace(yes, ref="H3T8VB"), waiting], subject="status",
                                                             message_id="<status@example.com>", lang=lang))
     return found

@@ -32,10 +32,12 @@ from .mailtext import (
     header_addresses,
     header_block,
     header_text,
+    header_values,
     is_disclaimer,
     is_mobile_footer,
     is_signature_marker,
     normalize,
+    people_in,
     separator,
     shown_text,
     split_address,
@@ -110,16 +112,20 @@ def reply_tokens(msg: Message, broker_address: str) -> list[str]:
     """The tokens of the broker's reply addresses a message was sent to.
 
     Each consent request goes out with the reply address `intro+TOKEN@domain`; the
-    reply carries it back in To or Cc, and the delivery agent records it in
-    Delivered-To / X-Original-To even when the party's client dropped it (Bcc, a
-    forwarding rule). Local part and domain compare without case; the token is kept
-    as written.
+    reply carries it back in To, and the receiving server records the envelope
+    recipient in Delivered-To / X-Original-To, above the headers the message arrived
+    with. Only those count: the topmost Delivered-To and X-Original-To (one lower down
+    may be the sender's own), and To — not Cc, nor the thread headers. Local part and
+    domain compare without case; the token is kept as written.
     """
     local, domain = split_address(broker_address)
     local = local.split("+", 1)[0].casefold()
     tokens: list[str] = []
-    for header in ("Delivered-To", "X-Original-To", "To", "Cc"):
-        for person in header_addresses(msg, header):
+    for header in ("Delivered-To", "X-Original-To", "To"):
+        people = header_addresses(msg, header)
+        if header != "To":
+            people = _topmost_value(msg, header)
+        for person in people:
             their_local, their_domain = split_address(person.address)
             base, plus, token = their_local.partition("+")
             if not plus or base.casefold() != local or their_domain.casefold() != domain.casefold():
@@ -127,6 +133,12 @@ def reply_tokens(msg: Message, broker_address: str) -> list[str]:
             if _TOKEN_RE.fullmatch(token) and token not in tokens:
                 tokens.append(token)
     return tokens
+
+
+def _topmost_value(msg: Message, header: str) -> list:
+    """The addresses of the first `header` of a message only."""
+    values = header_values(msg, header)
+    return people_in(values[0]) if values else []
 
 
 # --- Fresh text -----------------------------------------------------------------------------------

@@ -144,6 +144,19 @@ CREATE TABLE IF NOT EXISTS introductions (
 );
 CREATE INDEX IF NOT EXISTS introductions_pair ON introductions(pair, at);
 
+-- Requests whose sender could not be authenticated, kept whole until the referrer
+-- confirms them by answering a message sent to their own address (Engine._hold), for
+-- at most HELD_FOR; looked up by the digest of that message's token.
+CREATE TABLE IF NOT EXISTS held_requests (
+    token_key TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    referrer TEXT NOT NULL,
+    raw {blob} NOT NULL,
+    held_at {time} NOT NULL,
+    mailbox TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS held_requests_at ON held_requests(held_at);
+
 CREATE TABLE IF NOT EXISTS timeline (
     id {serial_key},
     ref TEXT NOT NULL,
@@ -155,7 +168,7 @@ CREATE INDEX IF NOT EXISTS timeline_ref ON timeline(ref, id);
 SQLITE_TYPES = {"serial_key": "INTEGER PRIMARY KEY", "blob": "BLOB", "time": "TEXT"}
 
 # The schema this code writes, kept in meta as 'schema_version' (see `mailbroker migrate`).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The columns each version added to tables of the version before (table, column, type),
 # which SCHEMA's CREATE TABLE IF NOT EXISTS cannot add to an existing table.
@@ -165,7 +178,8 @@ SCHEMA_VERSION = 4
 # the upgrade). Version 4: when each referral last opened and how often it reopened
 # (Referral.opened_at, reopenings); and the table introductions, which SCHEMA creates
 # (introductions made before the upgrade are recorded by `_upgrade` from the referrals
-# still holding their addresses).
+# still holding their addresses). Version 5: the table held_requests, which SCHEMA
+# creates.
 UPGRADES = {
     2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
     3: [("referrals", "mailbox", "TEXT NOT NULL DEFAULT ''"), ("outbox", "mailbox", "TEXT NOT NULL DEFAULT ''")],
@@ -213,6 +227,14 @@ class OutboxItem:
     raw: bytes
     attempts: int
     reply_token: str = ""
+
+
+@dataclass(frozen=True)
+class HeldRequest:
+    token: str
+    referrer: str
+    raw: bytes
+    held_at: datetime
 
 
 # The daemon's heartbeat is written at most this often (see Store.heartbeat).
@@ -304,6 +326,7 @@ class Store:
         if not path.exists():
             # The state holds people's addresses and tokens: readable by the broker only.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        _make_private(path)
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
@@ -549,6 +572,23 @@ class Store:
         return self._db.execute("SELECT COUNT(*) FROM deliveries WHERE address = ? COLLATE NOCASE AND at >= ?",
                                 (address, _iso(since))).fetchone()[0]
 
+    def messages_in_referral(self, ref: str, address: str) -> int:
+        """Messages of referral `ref` queued to `address`, over its whole life."""
+        return self._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE ref = ? AND lower(recipients) LIKE ? ESCAPE '\\'",
+            (ref, _recipient_pattern(address))).fetchone()[0]
+
+    def replies_since(self, address: str, since: datetime, template: str | None = None) -> int:
+        """Messages outside any referral (answers to a referrer: refusals, status,
+        confirmations, declines in their name) queued to `address` since then; only of
+        `template` when given."""
+        query = ("SELECT COUNT(*) FROM outbox WHERE ref = '' AND created_at >= ? "
+                 "AND lower(recipients) LIKE ? ESCAPE '\\'")
+        params: tuple = (_iso(since), _recipient_pattern(address))
+        if template is not None:
+            query, params = query + " AND template = ?", (*params, template)
+        return self._db.execute(query, params).fetchone()[0]
+
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db.execute(
             "SELECT ref FROM referrals WHERE due_at IS NOT NULL AND due_at <= ? AND mailbox = ? "
@@ -735,6 +775,28 @@ class Store:
         row = self._db.execute("SELECT MAX(at) FROM introductions WHERE pair = ?", (self.pair_key(a, b),)).fetchone()
         return _time(row[0]) if row else None
 
+    # --- requests held for the referrer's confirmation -----------------------------------
+
+    def hold(self, token: str, referrer: str, raw: bytes, now: datetime) -> None:
+        self._db.execute("INSERT INTO held_requests VALUES (?,?,?,?,?,?)",
+                         (token_key(token), token, referrer, raw, _iso(now), self.mailbox))
+
+    def held(self, token: str) -> HeldRequest | None:
+        if not token:
+            return None
+        row = self._db.execute("SELECT token, referrer, raw, held_at FROM held_requests WHERE token_key = ?",
+                               (token_key(token),)).fetchone()
+        if row is None or not same_token(row["token"], token):
+            return None
+        return HeldRequest(row["token"], row["referrer"], bytes(row["raw"]), _time(row["held_at"]))
+
+    def release(self, token: str) -> None:
+        """Forget a held request: confirmed, disowned or lapsed, it is never read again."""
+        self._db.execute("DELETE FROM held_requests WHERE token_key = ?", (token_key(token),))
+
+    def release_held_before(self, cutoff: datetime) -> int:
+        return self._db.execute("DELETE FROM held_requests WHERE held_at < ?", (_iso(cutoff),)).rowcount
+
     def purge(self, closed_before: datetime, now: datetime) -> list[str]:
         """Reduce every referral closed before `closed_before` to its consent record: who
         (a pseudonym), which role, what answer, when, from which message. Names, addresses,
@@ -861,6 +923,24 @@ def _party(row: sqlite3.Row) -> Party:
         asked_message_id=row["asked_message_id"],
         answer_message_id=row["answer_message_id"],
     )
+
+
+def _recipient_pattern(address: str) -> str:
+    """A LIKE pattern finding `address` in an outbox row's recipients (a JSON list),
+    without case."""
+    quoted = json.dumps(address.strip().lower())
+    return "%" + quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _make_private(path: Path) -> None:
+    """A state file others could read (made by hand, or by an older version) is made the
+    owner's only, with its WAL files, when the owner opens it."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_uid == os.geteuid() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _statements(script: str) -> list[str]:

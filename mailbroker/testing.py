@@ -387,13 +387,15 @@ class Lmtp:
             self.session.quit()
 
 
-def http_get(url: str) -> tuple[int, str]:
-    """(status, body) of a GET on a loopback URL, an HTTP error included."""
+def http_get(url: str, host: str | None = None) -> tuple[int, str]:
+    """(status, body) of a GET on a loopback URL, an HTTP error included; `host` is
+    the Host header to send instead of the URL's."""
     import urllib.error
     import urllib.request
 
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

@@ -64,6 +64,7 @@ def engine_from(settings: MailboxSettings, store: Store, clock: Callable[[], dat
     identity = Identity(settings.broker.address, settings.broker.name)
     return Engine(store, identity, policy_from(settings), settings.is_allowed_referrer, clock,
                   trusted_servers=settings.authentication.trusted_servers,
+                  unauthenticated_requests=settings.authentication.unauthenticated_requests,
                   wording=Wording(settings.templates.directory), html=settings.templates.html)
 
 

@@ -13,6 +13,7 @@ reminder, then expiry: no nagging.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -45,6 +46,8 @@ class Limits:
     open_referrals_per_referrer: int = 50
     requests_per_person_per_month: int = 3
     messages_per_address_per_day: int = 20
+    replies_per_referrer_per_day: int = 20  # refusals, status, confirmations, declines: outside referrals
+    messages_per_person_per_referral: int = 12  # over a referral's whole life, the introduction aside
     max_message_size: int = 25_000_000  # bytes; larger incoming mail is set aside unread
 
 
@@ -185,6 +188,30 @@ def refuse_request(referrer: Person, error: IntakeError, *, subject: str, messag
     )
 
 
+def confirm_request(request: ReferralRequest, token: str, *, subject: str, message_id: str,
+                    policy: Policy, again: bool = False) -> Outgoing:
+    """"Did you send this?", to the referrer's own address only, for a request in their
+    name that no trusted server vouched for (`again`: their reply said neither yes nor
+    no). Only addresses are shown: the names and the subject are the sender's words, and
+    the sender may be anyone."""
+    return Outgoing(
+        template="request_confirmation",
+        to=(Person("", request.referrer.address),),
+        lang=request.lang or policy.language,
+        reply_token=token,
+        in_reply_to=message_id,
+        facts={"requester": request.requester.address,
+               "target": "" if request.decline else request.target.address,
+               "decline": request.decline, "again": again},
+    )
+
+
+def request_disowned(referrer: Person, *, subject: str, message_id: str, lang: str) -> Outgoing:
+    """The referrer did not send a request made in their name: nothing was sent to anyone."""
+    return Outgoing(template="request_disowned", to=(referrer,), lang=lang, in_reply_to=message_id,
+                    facts={"subject": subject})
+
+
 def status_for_referrer(referrer: Person, referrals: list[Referral], *, subject: str, message_id: str,
                         lang: str) -> Outgoing:
     """The answer to a referrer's "status": each open referral, who was asked, who answered."""
@@ -204,16 +231,29 @@ def status_for_referrer(referrer: Person, referrals: list[Referral], *, subject:
 def decline_for_referrer(request: ReferralRequest, policy: Policy) -> Outgoing:
     """The referrer cannot vouch for the requester: a courteous no in the referrer's name,
     the referrer in copy and as the reply address, so the conversation stays theirs.
-    Nobody else is contacted."""
+    Nobody else is contacted. The wording is fixed: of what the requester wrote, only a
+    name that is plainly a name is shown (their subject and display name could carry a
+    link or anything else, sent in the referrer's name)."""
     return Outgoing(
         template="decline",
-        to=(request.requester,),
+        to=(Person(plain_name(request.requester.name), request.requester.address),),
         cc=(request.referrer,),
         reply_to=(request.referrer,),
         from_name=request.referrer.label,
         lang=party_language(request, policy),
-        facts={"name": request.requester.name, "referrer": request.referrer.label, "subject": request.subject},
+        facts={"name": plain_name(request.requester.name), "referrer": request.referrer.label},
     )
+
+
+# A person's name as people write them: up to four words of letters, joined by a space,
+# a hyphen, an apostrophe or a period ("Jean-Luc O'Neil", "J. Smith").
+_PLAIN_NAME = re.compile(r"[^\W\d_]+\.?(?:[ '’.-]{1,2}[^\W\d_]+\.?){0,3}")
+
+
+def plain_name(name: str) -> str:
+    """`name` when it is plainly a person's name, else "" (then nobody is named)."""
+    name = " ".join(name.split())
+    return name if len(name) <= 40 and _PLAIN_NAME.fullmatch(name) else ""
 
 
 def party_language(request: ReferralRequest, policy: Policy) -> str:

@@ -41,7 +41,7 @@ def engine(state_location, clock):
     """An engine on each store (SQLite, PostgreSQL): the same messages, the same decisions."""
     store = Store.open(state_location)
     yield Engine(store, Identity(mt.BROKER, "Introductions"), POLICY,
-                 lambda address: address == mt.REFERRER, clock)
+                 lambda address: address == mt.REFERRER, clock, unauthenticated_requests="accept")
     store.close()
 
 
@@ -107,12 +107,45 @@ def test_an_answer_from_the_wrong_sender_is_quarantined_and_not_counted(engine):
     assert outbox(engine) == []
 
 
-def test_a_reply_without_token_is_matched_by_its_thread_headers(engine):
+def test_an_answer_counts_only_addressed_to_the_partys_reply_address(engine):
+    """The thread headers find the referral, but anyone can write them, and a Cc or a
+    Delivered-To below the receiving server's own is the sender's to write too: only
+    the party's own reply address, in To or the topmost Delivered-To, makes it theirs."""
     ref, to_alice, _ = start(engine)
-    answer = mt.reply(to_alice, ALICE, "No thanks")
-    answer.replace_header("To", mt.BROKER)  # the client dropped the +token
-    engine.handle(bytes(answer))
-    assert engine.store.load(ref).requester.answer is Answer.NO
+    token_address = str(to_alice["Reply-To"].addresses[0].addr_spec)
+    dropped = mt.reply(to_alice, ALICE, "Yes please")
+    dropped.replace_header("To", mt.BROKER)  # only In-Reply-To/References point to the request
+    copied = mt.reply(to_alice, ALICE, "Yes please")
+    copied.replace_header("To", mt.BROKER)
+    copied["Cc"] = token_address
+    forged = mt.reply(to_alice, ALICE, "Yes please")
+    forged.replace_header("To", mt.BROKER)
+    del forged["Delivered-To"]
+    forged["Delivered-To"] = mt.BROKER  # what the receiving server wrote, on top
+    forged["Delivered-To"] = token_address  # what the sender wrote, below
+    for msg in (dropped, copied, forged):
+        fate = engine.handle(bytes(msg))
+        assert fate.folder == QUARANTINE and "not addressed to the party's reply address" in fate.reason
+    assert engine.store.load(ref).requester.answer is None and outbox(engine) == []
+    engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes please")))
+    assert engine.store.load(ref).requester.answer is Answer.YES
+
+
+def test_an_answer_that_fails_dmarc_at_a_trusted_server_does_not_count(tmp_path, clock):
+    store = Store.open(tmp_path / "dmarc.sqlite3")
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), POLICY, lambda a: a == mt.REFERRER, clock,
+                    trusted_servers=("mx.example.test",))
+    genuine = request()
+    genuine["Authentication-Results"] = "mx.example.test; dmarc=pass header.from=example.test"
+    engine.handle(bytes(genuine))
+    to_alice = next(m for r, m in outbox(engine) if r == (ALICE,))
+    spoofed = mt.reply(to_alice, ALICE, "Yes please")
+    spoofed["Authentication-Results"] = "mx.example.test; dmarc=fail (p=reject) header.from=example.test"
+    fate = engine.handle(bytes(spoofed))
+    assert fate.folder == QUARANTINE and "failed DMARC" in fate.reason
+    ref = str(to_alice["X-Mailbroker-Ref"])
+    assert store.load(ref).requester.answer is None
+    store.close()
 
 
 def test_automatic_replies_are_never_answers(engine):
@@ -252,7 +285,7 @@ def test_decline_sends_a_courteous_no_to_the_requester_only(engine, note):
     [(recipients, decline)] = outbox(engine)
     assert recipients == (ALICE, mt.REFERRER)
     assert [a.addr_spec for a in decline["Reply-To"].addresses] == [mt.REFERRER]
-    assert decline["Subject"] == "Re: Intro to your investors?"
+    assert decline["Subject"] in ("Your introduction request", "Votre demande de mise en relation")
     assert engine.store.referrals() == []
 
 
@@ -277,7 +310,8 @@ def test_the_unsubscribe_button_stops(engine):
 def test_a_person_is_asked_at_most_so_often(tmp_path, clock):
     store = Store.open(tmp_path / "limits.sqlite3")
     policy = replace(POLICY, limits=Limits(requests_per_person_per_month=2))
-    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock)
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock,
+                    unauthenticated_requests="accept")
     for friend in ("carol", "dave", "erin"):
         fate = engine.handle(bytes(mt.direct_request(
             f"Introduce: {friend} <{mt.address(friend)}>\nTo: Bob <bob@example.test>\n"
@@ -289,7 +323,8 @@ def test_a_person_is_asked_at_most_so_often(tmp_path, clock):
 def test_no_address_gets_more_than_the_daily_cap(tmp_path, clock):
     store = Store.open(tmp_path / "cap.sqlite3")
     policy = replace(POLICY, limits=Limits(messages_per_address_per_day=2))
-    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock)
+    engine = Engine(store, Identity(mt.BROKER, "Introductions"), policy, lambda a: a == mt.REFERRER, clock,
+                    unauthenticated_requests="accept")
     ref, to_alice, _ = start(engine)  # alice: consent request (1)
     engine.handle(bytes(mt.reply(to_alice, ALICE, "yes")))  # yes_noted (2)
     engine.handle(bytes(mt.reply(to_alice, ALICE, "hmm, what?")))  # clarify: over the cap, not sent
@@ -334,7 +369,7 @@ def test_an_answer_after_the_expiry_is_recorded_and_not_answered(engine, clock):
 def test_with_trusted_servers_a_request_needs_dmarc(tmp_path, clock):
     store = Store.open(tmp_path / "auth.sqlite3")
     engine = Engine(store, Identity(mt.BROKER, "Introductions"), POLICY, lambda a: a == mt.REFERRER, clock,
-                    trusted_servers=("mx.example.test",))
+                    trusted_servers=("mx.example.test",), unauthenticated_requests="refuse")
     forged = request()
     forged["Authentication-Results"] = "mx.example.test; dmarc=fail header.from=example.test"
     fate = engine.handle(bytes(forged))

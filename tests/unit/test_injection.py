@@ -52,7 +52,7 @@ def make_engine(directory: Path, **options) -> Engine:
     (trusted_servers=…)."""
     store = Store.open(Path(directory) / "state.sqlite3")
     return Engine(store, IDENTITY, _unlimited(POLICY), lambda address: address == mt.REFERRER, lambda: T0,
-                  **options)
+                  **{"unauthenticated_requests": "accept", **options})
 
 
 def _unlimited(policy):

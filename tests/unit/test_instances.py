@@ -25,7 +25,8 @@ from .test_workflow import POLICY, T0
 
 
 def engine_on(store: Store, clock: Clock) -> Engine:
-    return Engine(store, Identity(mt.BROKER, "Introductions"), POLICY, lambda address: address == mt.REFERRER, clock)
+    return Engine(store, Identity(mt.BROKER, "Introductions"), POLICY, lambda address: address == mt.REFERRER, clock,
+                  unauthenticated_requests="accept")
 
 
 def test_a_message_recorded_by_one_store_is_refused_to_the_other(state_location):

@@ -82,14 +82,20 @@ def test_token_from_delivered_to():
     assert reply_tokens(msg, BROKER) == ["Kq3vT9xWmZp2"]
 
 
-def test_tokens_from_every_header_once_in_order():
+def test_tokens_from_the_envelope_and_to_once_in_order_never_from_cc():
     msg = _headers(
         Delivered_To="intro+AAAAbbbb1111@broker.test",
         X_Original_To="intro+AAAAbbbb1111@broker.test",
         To='"Intro" <INTRO+CCCCdddd2222@Broker.TEST>',
         Cc="other <intro+EEEE_ffff-33@broker.test>, x@y.test",
     )
-    assert reply_tokens(msg, BROKER) == ["AAAAbbbb1111", "CCCCdddd2222", "EEEE_ffff-33"]
+    assert reply_tokens(msg, BROKER) == ["AAAAbbbb1111", "CCCCdddd2222"]
+
+
+def test_only_the_topmost_delivered_to_counts():
+    raw = (b"Delivered-To: intro@broker.test\nDelivered-To: intro+ZZZZzzzz9999@broker.test\n"
+           b"To: intro@broker.test\n\nhi\n")
+    assert reply_tokens(mailtext.parse(raw), BROKER) == []
 
 
 @pytest.mark.parametrize(

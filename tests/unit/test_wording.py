@@ -30,7 +30,7 @@ def test_every_message_has_a_text_and_an_html_part_that_say_the_same(name, lang)
 
 
 def test_every_template_has_a_sample():
-    assert len(TEMPLATES) == 21
+    assert len(TEMPLATES) == 23
     assert preview.problems(Wording()) == []
 
 
