@@ -121,7 +121,7 @@ class Engine:
             return self._already_handled(digest)
         if self.store.count_attempt(digest) >= MAX_ATTEMPTS:
             # Handling it crashed the whole process that many times: set it aside unread.
-            msg, decision = mailtext.parse(b""), None
+            msg = mailtext.parse(b"")
             fate = Fate(QUARANTINE, f"handling failed {MAX_ATTEMPTS} times: set aside unread")
         else:
             msg = mailtext.parse(raw)
@@ -252,6 +252,12 @@ class Engine:
         sent it (`confirm`). Either way nobody else hears of it."""
         if self.unauthenticated_requests == REFUSE:
             return None, Fate(QUARANTINE, f"request from {referrer.address} not authenticated ({why}): refused")
+        domain = referrer.address.rpartition("@")[2]
+        if self.store.held_since(domain, self.clock() - DAY) >= self.policy.limits.replies_per_referrer_per_day:
+            # Forged mail rotating through the addresses a "*@domain" pattern allows.
+            return None, Fate(QUARANTINE, f"request from {referrer.address} not authenticated ({why}): set aside "
+                                          f"unanswered, too many requests in the name of @{domain} wait for "
+                                          "confirmation since yesterday")
         request = intake.read_request(msg, self.identity.address)
         if isinstance(request, IntakeError):
             return self._refused(msg, referrer, request)

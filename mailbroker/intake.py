@@ -95,6 +95,7 @@ def read_request(msg: Message, broker_address: str) -> ReferralRequest | IntakeE
 # A telephone number: 7 digits or more, with the separators people write between them.
 _PHONE_RE = re.compile(r"(?<![\w+])\+?\(?\d[\d ()./-]{5,}\d(?!\w)")
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_SUBJECT_SHOWN = 200
 
 
 def _unless_a_date(match: re.Match) -> str:
@@ -105,7 +106,10 @@ def shown_subject(subject: str, parties: list[Person]) -> str:
     """The subject as the parties may see it before both agreed: without addresses (as the
     note), telephone numbers or links — the requester wrote it, and the other party must
     not learn how to reach them yet, nor be sent a link in the referrer's name. Nothing
-    when no word is left."""
+    when no word is left. A subject is a line: beyond `_SUBJECT_SHOWN` characters it is
+    cut at a word (which also bounds what the patterns below cost)."""
+    if len(subject) > _SUBJECT_SHOWN:
+        subject = subject[:_SUBJECT_SHOWN].rsplit(" ", 1)[0] + "…"
     text = scrub_addresses(subject, parties)
     text = _URL_RE.sub("", _PHONE_RE.sub(_unless_a_date, text))
     text = re.sub(r"\s{2,}", " ", re.sub(r"[\s:;,(\[-]+$", "", text)).strip()

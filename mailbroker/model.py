@@ -68,13 +68,34 @@ def same_address(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
+# Domains whose provider documents that dots in the local part are ignored, and the
+# domain they are one with (Gmail: "b.o.b@googlemail.com" is bob@gmail.com).
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def mailbox_key(address: str) -> str:
-    """The mailbox an address delivers to, for telling people apart: case and a +tag
-    ignored ("Bob+news@Example.test" is bob@example.test)."""
+    """The mailbox an address delivers to, for telling people apart (the stop list, the
+    caps, duplicates, pairs already introduced), never for sending: case and a +tag
+    ignored ("Bob+news@Example.test" is bob@example.test), an international domain in
+    its ASCII form (bücher.example is xn--bcher-kva.example), and the dots of a Gmail
+    address ignored, as Gmail does."""
     local, at, domain = address.strip().casefold().rpartition("@")
     if not at:
         return address.strip().casefold()
-    return f"{local.split('+', 1)[0]}@{domain}"
+    local = local.split("+", 1)[0]
+    domain = _ascii_domain(domain.rstrip("."))
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def _ascii_domain(domain: str) -> str:
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not a name IDNA can spell: compared as written
+        return domain
 
 
 @dataclass(frozen=True)

@@ -179,12 +179,26 @@ SCHEMA_VERSION = 5
 # (Referral.opened_at, reopenings); and the table introductions, which SCHEMA creates
 # (introductions made before the upgrade are recorded by `_upgrade` from the referrals
 # still holding their addresses). Version 5: the table held_requests, which SCHEMA
-# creates.
+# creates; and the mailbox key (model.mailbox_key) next to each address the limits,
+# the stop list and duplicates compare, computed by `_upgrade` for the rows already there.
 UPGRADES = {
     2: [("outbox", "claimed_by", "TEXT"), ("outbox", "claimed_until", "{time}")],
     3: [("referrals", "mailbox", "TEXT NOT NULL DEFAULT ''"), ("outbox", "mailbox", "TEXT NOT NULL DEFAULT ''")],
     4: [("referrals", "opened_at", "{time}"), ("referrals", "reopenings", "INTEGER NOT NULL DEFAULT 0")],
+    5: [("referrals", "referrer_key", "TEXT NOT NULL DEFAULT ''"), ("parties", "address_key", "TEXT NOT NULL DEFAULT ''"),
+        ("deliveries", "address_key", "TEXT NOT NULL DEFAULT ''"),
+        ("suppression", "address_key", "TEXT NOT NULL DEFAULT ''")],
 }
+
+# (table, address column, its mailbox key column) of version 5, and the indexes on them.
+KEYED = (("referrals", "referrer_address", "referrer_key"), ("parties", "address", "address_key"),
+         ("deliveries", "address", "address_key"), ("suppression", "address", "address_key"))
+KEY_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS referrals_referrer_key ON referrals(referrer_key, created_at)",
+    "CREATE INDEX IF NOT EXISTS parties_address_key ON parties(address_key)",
+    "CREATE INDEX IF NOT EXISTS deliveries_address_key ON deliveries(address_key, at)",
+    "CREATE INDEX IF NOT EXISTS suppression_address_key ON suppression(address_key)",
+)
 
 # How long a claimed outbox message stays reserved for the broker that claimed it: far
 # longer than a send takes (each SMTP step is bounded by smtp.timeout, 30 s by default),
@@ -379,7 +393,17 @@ class Store:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind.format(**types)}")
         if found < 4:
             self._record_past_introductions()
+        if found < 5:
+            self._key_addresses()
+        for statement in KEY_INDEXES:
+            self._db.execute(statement)
         self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _key_addresses(self) -> None:
+        """The mailbox keys of the addresses stored before version 5."""
+        for table, column, key in KEYED:
+            for (address,) in self._db.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {key} = ''").fetchall():
+                self._db.execute(f"UPDATE {table} SET {key} = ? WHERE {column} = ?", (mailbox_key(address), address))
 
     def _record_past_introductions(self) -> None:
         """The introductions made before version 4, from the referrals whose addresses
@@ -458,7 +482,10 @@ class Store:
     def save(self, referral: Referral, due_at: datetime | None) -> None:
         r = referral
         self._db.execute(
-            """INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)
+            """INSERT INTO referrals (ref, state, referrer_name, referrer_address, context, subject, lang,
+               created_at, reminded_at, closed_at, request_message_id, forwarded_text, referrer_token,
+               referrer_token_key, due_at, mailbox, opened_at, reopenings, referrer_key)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                ON CONFLICT(ref) DO UPDATE SET state=excluded.state, context=excluded.context,
                created_at=excluded.created_at, reminded_at=excluded.reminded_at,
                closed_at=excluded.closed_at, due_at=excluded.due_at, opened_at=excluded.opened_at,
@@ -466,18 +493,20 @@ class Store:
             (r.ref, r.state.value, r.referrer.name, r.referrer.address, r.context, r.subject, r.lang,
              _iso(r.created_at), _iso(r.reminded_at), _iso(r.closed_at), r.request_message_id,
              r.forwarded_text, r.referrer_token, token_key(r.referrer_token), _iso(due_at), self.mailbox,
-             _iso(r.opened_at), r.reopenings),
+             _iso(r.opened_at), r.reopenings, mailbox_key(r.referrer.address)),
         )
         for p in r.parties:
             self._db.execute(
-                """INSERT INTO parties VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """INSERT INTO parties (ref, role, name, address, token, token_key, lang, answer, note,
+                   answered_at, clarifications, asked_message_id, answer_message_id, address_key)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(ref, role) DO UPDATE SET answer=excluded.answer, note=excluded.note,
                    answered_at=excluded.answered_at, clarifications=excluded.clarifications,
                    answer_message_id=excluded.answer_message_id,
                    lang=excluded.lang""",
                 (r.ref, p.role.value, p.person.name, p.person.address, p.token, token_key(p.token), p.lang,
                  p.answer.value if p.answer else None, p.note, _iso(p.answered_at), p.clarifications,
-                 p.asked_message_id, p.answer_message_id),
+                 p.asked_message_id, p.answer_message_id, mailbox_key(p.person.address)),
             )
 
     def load(self, ref: str) -> Referral | None:
@@ -535,9 +564,9 @@ class Store:
         row = self._db.execute(
             """SELECT r.ref FROM referrals r
                JOIN parties p1 ON p1.ref = r.ref JOIN parties p2 ON p2.ref = r.ref AND p2.role <> p1.role
-               WHERE r.state IN ('pending', 'awaiting_context') AND p1.address = ? COLLATE NOCASE AND p2.address = ? COLLATE NOCASE
+               WHERE r.state IN ('pending', 'awaiting_context') AND p1.address_key = ? AND p2.address_key = ?
                LIMIT 1""",
-            (a, b),
+            (mailbox_key(a), mailbox_key(b)),
         ).fetchone()
         return row["ref"] if row else None
 
@@ -545,32 +574,32 @@ class Store:
 
     def referrals_since(self, referrer: str, since: datetime) -> int:
         return self._db.execute(
-            "SELECT COUNT(*) FROM referrals WHERE referrer_address = ? COLLATE NOCASE AND created_at >= ?",
-            (referrer, _iso(since))).fetchone()[0]
+            "SELECT COUNT(*) FROM referrals WHERE referrer_key = ? AND created_at >= ?",
+            (mailbox_key(referrer), _iso(since))).fetchone()[0]
 
     def open_count(self, referrer: str) -> int:
         return self._db.execute(
-            "SELECT COUNT(*) FROM referrals WHERE referrer_address = ? COLLATE NOCASE "
-            "AND state IN ('pending', 'awaiting_context')", (referrer,)).fetchone()[0]
+            "SELECT COUNT(*) FROM referrals WHERE referrer_key = ? "
+            "AND state IN ('pending', 'awaiting_context')", (mailbox_key(referrer),)).fetchone()[0]
 
     def open_referrals_of(self, referrer: str, limit: int = 200) -> list[Referral]:
         """A referrer's open referrals, oldest first (for the "status" command)."""
         rows = self._db.execute(
-            "SELECT ref FROM referrals WHERE referrer_address = ? COLLATE NOCASE "
-            "AND state IN ('pending', 'awaiting_context') ORDER BY created_at LIMIT ?", (referrer, limit))
+            "SELECT ref FROM referrals WHERE referrer_key = ? "
+            "AND state IN ('pending', 'awaiting_context') ORDER BY created_at LIMIT ?", (mailbox_key(referrer), limit))
         return [self.load(row["ref"]) for row in rows.fetchall()]
 
     def asked_since(self, address: str, since: datetime) -> int:
         """Consent requests sent to `address` since then, whoever the referrer."""
         return self._db.execute(
             """SELECT COUNT(*) FROM parties p JOIN referrals r ON r.ref = p.ref
-               WHERE p.address = ? COLLATE NOCASE AND r.created_at >= ? AND r.state <> 'awaiting_context'""",
-            (address, _iso(since))).fetchone()[0]
+               WHERE p.address_key = ? AND r.created_at >= ? AND r.state <> 'awaiting_context'""",
+            (mailbox_key(address), _iso(since))).fetchone()[0]
 
     def messages_since(self, address: str, since: datetime) -> int:
         """Messages queued to `address` since then."""
-        return self._db.execute("SELECT COUNT(*) FROM deliveries WHERE address = ? COLLATE NOCASE AND at >= ?",
-                                (address, _iso(since))).fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM deliveries WHERE address_key = ? AND at >= ?",
+                                (mailbox_key(address), _iso(since))).fetchone()[0]
 
     def messages_in_referral(self, ref: str, address: str) -> int:
         """Messages of referral `ref` queued to `address`, over its whole life."""
@@ -621,17 +650,19 @@ class Store:
     # --- suppression -------------------------------------------------------------------
 
     def suppress(self, address: str, reason: str, now: datetime) -> None:
-        self._db.execute("INSERT INTO suppression VALUES (?,?,?) ON CONFLICT DO NOTHING",
-                         (address, _iso(now), reason))
+        self._db.execute("INSERT INTO suppression (address, at, reason, address_key) VALUES (?,?,?,?) "
+                         "ON CONFLICT DO NOTHING", (address, _iso(now), reason, mailbox_key(address)))
 
     def unsuppress(self, address: str) -> bool:
-        """Take an address off the list; False when it was not on it."""
-        return self._db.execute("DELETE FROM suppression WHERE address = ?", (address,)).rowcount > 0
+        """Take an address off the list, in every spelling of its mailbox; False when it was
+        not on it."""
+        return self._db.execute("DELETE FROM suppression WHERE address_key = ?",
+                                (mailbox_key(address),)).rowcount > 0
 
     def suppressed(self, addresses: list[str]) -> tuple[str, ...]:
         found = []
         for address in addresses:
-            if self._db.execute("SELECT 1 FROM suppression WHERE address = ?", (address,)).fetchone():
+            if self._db.execute("SELECT 1 FROM suppression WHERE address_key = ?", (mailbox_key(address),)).fetchone():
                 found.append(address)
         return tuple(found)
 
@@ -678,7 +709,8 @@ class Store:
              _iso(now), _iso(now), self.mailbox),
         )
         for address in recipients:
-            self._db.execute("INSERT INTO deliveries VALUES (?, ?)", (address, _iso(now)))
+            self._db.execute("INSERT INTO deliveries (address, at, address_key) VALUES (?, ?, ?)",
+                             (address, _iso(now), mailbox_key(address)))
 
     # A message this store may send at `now`: its mailbox's, pending, due, and claimed
     # by no other sender (or that claim has run out). Parameters: see _sendable().
@@ -794,6 +826,12 @@ class Store:
         """Forget a held request: confirmed, disowned or lapsed, it is never read again."""
         self._db.execute("DELETE FROM held_requests WHERE token_key = ?", (token_key(token),))
 
+    def held_since(self, domain: str, since: datetime) -> int:
+        """Requests still held, received since then, in the name of anyone at `domain`."""
+        pattern = "%@" + domain.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self._db.execute("SELECT COUNT(*) FROM held_requests WHERE held_at >= ? "
+                                "AND lower(referrer) LIKE ? ESCAPE '\\'", (_iso(since), pattern)).fetchone()[0]
+
     def release_held_before(self, cutoff: datetime) -> int:
         return self._db.execute("DELETE FROM held_requests WHERE held_at < ?", (_iso(cutoff),)).rowcount
 
@@ -807,11 +845,13 @@ class Store:
         for ref in refs:
             referrer = self._db.execute("SELECT referrer_address FROM referrals WHERE ref = ?", (ref,)).fetchone()[0]
             self._db.execute(
-                "UPDATE referrals SET referrer_name = '', referrer_address = ?, context = '', subject = '', "
-                "forwarded_text = '', purged_at = ? WHERE ref = ?", (self.pseudonym(referrer), _iso(now), ref))
+                "UPDATE referrals SET referrer_name = '', referrer_address = ?, referrer_key = ?, context = '', "
+                "subject = '', forwarded_text = '', purged_at = ? WHERE ref = ?",
+                (self.pseudonym(referrer), self.pseudonym(referrer), _iso(now), ref))
             for party in self._db.execute("SELECT role, address FROM parties WHERE ref = ?", (ref,)).fetchall():
-                self._db.execute("UPDATE parties SET name = '', address = ?, note = '' WHERE ref = ? AND role = ?",
-                                 (self.pseudonym(party["address"]), ref, party["role"]))
+                pseudonym = self.pseudonym(party["address"])
+                self._db.execute("UPDATE parties SET name = '', address = ?, address_key = ?, note = '' "
+                                 "WHERE ref = ? AND role = ?", (pseudonym, pseudonym, ref, party["role"]))
             self._db.execute("DELETE FROM outbox WHERE ref = ? AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)",
                              (ref,))
             self._db.execute("DELETE FROM timeline WHERE ref = ?", (ref,))

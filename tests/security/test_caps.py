@@ -103,3 +103,10 @@ def test_the_forwarded_subject_reaches_the_other_party_scrubbed(tmp_path, clock)
 
 
 
+
+
+def test_a_subject_is_shown_as_one_line_at_most():
+    from mailbroker.intake import shown_subject
+
+    assert shown_subject("payments " * 100, []).endswith("payments…") and len(shown_subject("payments " * 100, [])) < 210
+    assert shown_subject("1" * 100_000 + " lead", []) == ""  # only digits within the line shown
