@@ -78,6 +78,7 @@ def status(config: Config, store: Store, now: datetime) -> dict:
         "outbox": {"waiting": outbox["pending"], "failed": outbox["failed"], "sent": outbox["sent"]},
         "referrals": store.referral_counts(),
         "suppressed": store.suppressed_count(),
+        "held_requests": store.held_count(),  # waiting for their referrer's "did you send this?"
         "state_file": shown(config.state.location),  # a URL's password left out
     }
 
@@ -97,6 +98,7 @@ def status_text(s: dict) -> str:
         ("outbox", f"{s['outbox']['waiting']} waiting, {s['outbox']['failed']} failed, {s['outbox']['sent']} sent"),
         ("referrals", referrals),
         ("suppressed", f"{s['suppressed']} address(es)"),
+        ("held", f"{s['held_requests']} request(s) waiting for their referrer's confirmation"),
         ("state file", s["state_file"]),
     ]
     return "\n".join(f"{label:<13} {value}" for label, value in rows)

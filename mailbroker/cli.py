@@ -430,7 +430,8 @@ def _explain(config, args) -> int:
         return 1
     msg = mailtext.parse(raw)
     broker = args.broker or (config.broker.address if config else _addressee(msg))
-    result = explain(msg, broker, config.is_allowed_referrer if config else None)
+    result = explain(msg, broker, config.is_allowed_referrer if config else None,
+                     config.authentication if config else None)
     print(result.as_json() if args.json else result.as_text())
     return 0
 

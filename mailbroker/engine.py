@@ -23,7 +23,7 @@ from . import authentication, automatic, bounces, commands, intake, mailtext, re
 from .compose import BUILT_IN, Identity, composed, new_message_id
 from .context import says_why
 from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, ReferralRequest,
-                    ReferrerReplied, Role, Started, State, Tick, Undeliverable, mailbox_key)
+                    ReferrerReplied, Role, Started, State, Tick, Undeliverable, mailbox_key, same_address)
 from .store import UNAVAILABLE, AlreadyHandled, Store, same_token
 from .wording import Wording
 from .workflow import (Decision, Policy, Usage, confirm_request, consent_requests_again, decide,
@@ -283,7 +283,7 @@ class Engine:
         """The referrer's answer to "did you send this?": yes reads the held request as if
         it had just arrived; no drops it, and says so; anything else leaves it waiting."""
         sender = mailtext.sender(msg)
-        if sender is None or mailbox_key(sender.address) != mailbox_key(held.referrer):
+        if sender is None or not same_address(sender.address, held.referrer):
             return None, Fate(QUARANTINE, f"confirmation of a held request came from "
                                           f"{sender.address if sender else 'nobody'}, not {held.referrer}: not counted")
         if self.trusted_servers and authentication.dmarc_failed(msg, self.trusted_servers):
@@ -425,14 +425,19 @@ class Engine:
         return decision, Fate(PROCESSED, f"{who} {what}: {decision.reason}", ref)
 
     def _unverified_answer(self, msg: EmailMessage, referral: Referral, who: Role | str) -> str:
-        """Why a party's reply cannot count, or "": it must be addressed to the party's own
-        reply address (a token only in Cc, or only in the thread headers, is someone
-        else's message), and, where a trusted server checked it, not fail DMARC."""
+        """Why an answer cannot count, or "": it must be addressed to the reply address of
+        whoever was asked (a token only in Cc, or only in the thread headers, is someone
+        else's message), and, where a trusted server checked it, not fail DMARC. The
+        referrer answers a question only while one is open (context, a second
+        introduction); any other word of theirs only ever cancels."""
         if who == REFERRER:
-            return ""
-        token = referral.party(who).token
+            if not referral.state.awaits_referrer:
+                return ""
+            token = referral.referrer_token
+        else:
+            token = referral.party(who).token
         if not any(same_token(token, found) for found in replies.reply_tokens(msg, self.identity.address)):
-            return "is not addressed to the party's reply address"
+            return "is not addressed to the reply address given to them"
         if self.trusted_servers and authentication.dmarc_failed(msg, self.trusted_servers):
             return "failed DMARC at the receiving server"
         return ""

@@ -47,9 +47,10 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(msg: EmailMessage, broker_address: str, is_referrer=None) -> Explanation:
+def explain(msg: EmailMessage, broker_address: str, is_referrer=None, authentication=None) -> Explanation:
     """Read `msg` as the broker would. `is_referrer(address)` says whether the sender may
-    start referrals; without it every sender is read as if allowed."""
+    start referrals; without it every sender is read as if allowed. `authentication` (the
+    configuration's section) says what becomes of a request nothing proves."""
     sender = mailtext.sender(msg)
     result = Explanation(OTHER, sender.address if sender else "", mailtext.header_text(msg, "Subject"))
     bounce = bounces.read_bounce(msg)
@@ -70,7 +71,32 @@ def explain(msg: EmailMessage, broker_address: str, is_referrer=None) -> Explana
     if is_referrer is not None and not is_referrer(sender.address):
         result.why.append(f"{sender.address} is not an allowed referrer: quarantined, nobody is answered")
         return result
+    if authentication is not None:
+        unproven = _unproven(msg, authentication)
+        if unproven:
+            result.why.append(unproven)
+            if authentication.unauthenticated_requests == "refuse":
+                return result
     return _request(result, msg, broker_address)
+
+
+def _unproven(msg: EmailMessage, authentication) -> str:
+    """What the daemon does first with a request no trusted server vouched for; "" when
+    one did."""
+    from .authentication import referrer_authenticated
+
+    ids = authentication.trusted_servers
+    vouched, why = referrer_authenticated(msg, ids) if ids else (False, "no trusted server configured")
+    if vouched:
+        return ""
+    return {
+        "confirm": f"nothing proves the referrer sent it ({why}): the referrer is first asked, at their own "
+                   "address only, whether they did; what follows happens only on their yes",
+        "refuse": f"nothing proves the referrer sent it ({why}): quarantined, nobody is answered "
+                  "(unauthenticated_requests: refuse)",
+        "accept": f"nothing proves the referrer sent it ({why}), but it is read as theirs "
+                  "(unauthenticated_requests: accept)",
+    }[authentication.unauthenticated_requests]
 
 
 def _bounce(result: Explanation, bounce) -> Explanation:

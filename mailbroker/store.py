@@ -832,6 +832,9 @@ class Store:
         return self._db.execute("SELECT COUNT(*) FROM held_requests WHERE held_at >= ? "
                                 "AND lower(referrer) LIKE ? ESCAPE '\\'", (_iso(since), pattern)).fetchone()[0]
 
+    def held_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM held_requests").fetchone()[0]
+
     def release_held_before(self, cutoff: datetime) -> int:
         return self._db.execute("DELETE FROM held_requests WHERE held_at < ?", (_iso(cutoff),)).rowcount
 

@@ -39,7 +39,7 @@ def test_an_answer_counts_only_addressed_to_the_partys_reply_address(engine):
     forged["Delivered-To"] = token_address  # what the sender wrote, below
     for msg in (dropped, copied, forged):
         fate = engine.handle(bytes(msg))
-        assert fate.folder == QUARANTINE and "not addressed to the party's reply address" in fate.reason
+        assert fate.folder == QUARANTINE and "not addressed to the reply address given to them" in fate.reason
     assert engine.store.load(ref).requester.answer is None and outbox(engine) == []
     engine.handle(bytes(mt.reply(to_alice, ALICE, "Yes please")))
     assert engine.store.load(ref).requester.answer is Answer.YES
@@ -60,3 +60,18 @@ def test_an_answer_that_fails_dmarc_at_a_trusted_server_does_not_count(tmp_path,
     ref = str(to_alice["X-Mailbroker-Ref"])
     assert store.load(ref).requester.answer is None
     store.close()
+
+
+def test_the_referrers_answer_to_a_question_needs_their_reply_address_too(engine):
+    """"How do you know them?" waits for the referrer: a message that only threads to it
+    (an attacker who learnt its Message-ID) does not answer it."""
+    fate = engine.handle(bytes(mt.direct_request(f"Introduce: Alice <{ALICE}>\nTo: Bob <bob@example.test>")))
+    [(_, question)] = outbox(engine)
+    threaded_only = mt.reply(question, mt.REFERRER, "We built Acme's payments platform together.")
+    threaded_only.replace_header("To", mt.BROKER)
+    quarantined = engine.handle(bytes(threaded_only))
+    assert quarantined.folder == QUARANTINE and "not addressed to the reply address" in quarantined.reason
+    assert outbox(engine) == []
+    engine.handle(bytes(mt.reply(question, mt.REFERRER, "We built Acme's payments platform together.")))
+    assert sorted(r for r, _ in outbox(engine))[:2] == [(ALICE,), ("bob@example.test",)]
+    assert fate.ref

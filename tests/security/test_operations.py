@@ -119,3 +119,14 @@ def test_host_headers_are_read_as_rfc_9110_writes_them():
     allowed = frozenset(("localhost", "[::1]"))
     assert host_allowed(None, allowed) and host_allowed("[::1]:9464", allowed) and host_allowed("localhost", allowed)
     assert not host_allowed("[::2]:9464", allowed) and not host_allowed("", allowed)
+
+
+def test_check_config_says_the_warnings(tmp_path, capsys):
+    from mailbroker.cli import main
+
+    data = {**minimal(), "authentication": {"unauthenticated_requests": "accept"},
+            "state": {"path": str(tmp_path / "state.sqlite3")}}
+    path = write(tmp_path, data)
+    os.chmod(path, 0o600)
+    assert main(["check-config", "--config", str(path)]) == 0
+    assert "warning: authentication.unauthenticated_requests is accept" in capsys.readouterr().err

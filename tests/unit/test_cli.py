@@ -157,9 +157,10 @@ def test_status_of_a_running_daemon_as_json(config_file, ref, capsys):
     assert report["imap"]["last_contact_at"] and 2 <= report["imap"]["last_contact_age_seconds"] < 60
     assert report["outbox"] == {"waiting": 3, "failed": 0, "sent": 0}
     assert report["referrals"]["pending"] == 1 and report["referrals"]["introduced"] == 0
-    assert report["suppressed"] == 1
+    assert report["suppressed"] == 1 and report["held_requests"] == 0
     code, out, _ = run(capsys, "status", "--config", str(config_file))
     assert code == 0 and out.startswith("daemon        running (pid") and "1 address(es)" in out
+    assert "0 request(s) waiting for their referrer's confirmation" in out
 
 
 def test_status_of_a_stuck_or_dead_daemon(config_file, ref, capsys):

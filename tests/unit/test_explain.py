@@ -85,6 +85,16 @@ def test_with_a_config_a_stranger_is_not_read(tmp_path, capsys, monkeypatch):
     assert found["kind"] == "other" and "not an allowed referrer" in found["why"][0]
 
 
+def test_with_the_default_config_an_unsigned_request_is_confirmed_first(tmp_path, capsys):
+    found = explain(tmp_path, capsys, forward(), "--config", str(EXAMPLE))
+    assert found["kind"] == "referral request" and "the referrer is first asked" in found["why"][0]
+    config = tmp_path / "refuse.yaml"
+    config.write_text(EXAMPLE.read_text().replace("unauthenticated_requests: confirm",
+                                                  "unauthenticated_requests: refuse"))
+    found = explain(tmp_path, capsys, forward(), "--config", str(config))
+    assert found["kind"] == "other" and found["why"] == [found["why"][0]] and "quarantined" in found["why"][0]
+
+
 def test_text_output_and_stdin(tmp_path, capsys, monkeypatch):
     import io
     import sys

@@ -71,3 +71,10 @@ def test_a_request_the_referrer_disowns_goes_nowhere(broker):
     broker.settled()
     nothing_for_the_parties()
     assert "dropped, nobody contacted" in broker.log_text()
+
+
+def test_the_daemon_warns_at_start_when_it_accepts_anyone_in_a_referrers_name(brokers, tmp_path):
+    b = brokers(tmp_path, unauthenticated_requests="accept")
+    b.start()
+    b.wait_for_log("anyone who knows a referrer's address")
+    assert b.stop() == 0
