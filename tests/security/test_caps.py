@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
@@ -15,13 +14,8 @@ from mailbroker.engine import Engine
 from mailbroker.store import Store
 from mailbroker.workflow import Limits
 
-from ..unit.test_engine import ALICE, BOB, Clock, outbox, start
-from ..unit.test_workflow import POLICY
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+from ..support import ALICE, BOB, outbox, start
+from ..support import POLICY
 
 
 def engine_with(tmp_path, clock, limits=Limits(), **options) -> Engine:

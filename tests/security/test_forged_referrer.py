@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import HELD_FOR, PROCESSED, QUARANTINE, Engine
 from mailbroker.store import Store
 
-from ..unit.test_engine import ALICE, BOB, Clock, outbox, request
-from ..unit.test_workflow import POLICY
+from ..support import ALICE, BOB, outbox, request
+from ..support import POLICY
 
 ATTACKER = "mallory@attacker.example.com"
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 def engine_with(tmp_path, clock, **options) -> Engine:

@@ -4,7 +4,6 @@ failing DMARC does not count."""
 
 from __future__ import annotations
 
-import pytest
 
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
@@ -12,13 +11,8 @@ from mailbroker.engine import QUARANTINE, Engine
 from mailbroker.model import Answer
 from mailbroker.store import Store
 
-from ..unit.test_engine import ALICE, Clock, engine, outbox, request, start  # noqa: F401 - engine: a fixture
-from ..unit.test_workflow import POLICY
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+from ..support import ALICE, outbox, request, start
+from ..support import POLICY
 
 
 def test_an_answer_counts_only_addressed_to_the_partys_reply_address(engine):

@@ -16,13 +16,8 @@ from mailbroker.model import mailbox_key
 from mailbroker.store import Store
 from mailbroker.workflow import Limits
 
-from ..unit.test_engine import BOB, Clock, outbox, start
-from ..unit.test_workflow import POLICY, T0
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+from ..support import BOB, outbox, start
+from ..support import POLICY, T0
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from mailbroker.config import load_config
 from mailbroker.daemon import Daemon
 
 from .test_config import minimal, write
-from .test_workflow import T0
+from ..support import T0
 
 
 class CountingNotifier:

@@ -3,9 +3,7 @@ network: what each kind of incoming message leads to, in the store and in the ou
 
 from __future__ import annotations
 
-import email
 import hashlib
-import email.policy
 from dataclasses import replace
 from datetime import timedelta
 
@@ -18,55 +16,9 @@ from mailbroker.model import Answer, State
 from mailbroker.store import Store
 from mailbroker.workflow import Limits
 
-from .test_workflow import POLICY, T0
-
-ALICE, BOB, CAROL = mt.address("alice"), mt.address("bob"), mt.address("carol")
+from ..support import ALICE, BOB, CAROL, POLICY, T0, outbox, request, start
 
 
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def engine(state_location, clock):
-    """An engine on each store (SQLite, PostgreSQL): the same messages, the same decisions."""
-    store = Store.open(state_location)
-    yield Engine(store, Identity(mt.BROKER, "Introductions"), POLICY,
-                 lambda address: address == mt.REFERRER, clock, unauthenticated_requests="accept")
-    store.close()
-
-
-def outbox(engine):
-    """Everything queued so far, parsed, and then marked sent so the next call sees only new mail."""
-    items = engine.store.outbox_ready(T0 + timedelta(days=365))
-    with engine.store.transaction():
-        for item in items:
-            engine.store.mark_sent(item.id, T0)
-    return [(item.recipients, email.message_from_bytes(item.raw, policy=email.policy.default)) for item in items]
-
-
-def request(**kwargs):
-    return mt.gmail_forward("Please introduce Alice to Bob Stone <bob@example.test>: we built Acme's "
-                            "payments platform together.", author=ALICE, author_name="Alice Martin",
-                            subject="Intro?", body="Could you introduce me to a payments lead?", **kwargs)
-
-
-def start(engine):
-    fate = engine.handle(bytes(request()))
-    assert fate.folder == PROCESSED
-    sent = outbox(engine)
-    to_alice = next(m for r, m in sent if r == (ALICE,))
-    to_bob = next(m for r, m in sent if r == (BOB,))
-    return fate.ref, to_alice, to_bob
 
 
 def test_a_request_asks_both_and_acknowledges(engine):

@@ -32,7 +32,7 @@ from mailbroker.engine import PROCESSED, QUARANTINE, Engine
 from mailbroker.model import Outgoing, Person, State
 from mailbroker.store import Store
 
-from .test_workflow import POLICY, T0
+from ..support import POLICY, T0
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
 BROKER = mt.BROKER

@@ -20,8 +20,8 @@ from mailbroker.sender import Sender
 from mailbroker.model import State
 from mailbroker.store import AlreadyHandled, Store
 
-from .test_engine import ALICE, BOB, Clock, request, start
-from .test_workflow import POLICY, T0
+from ..support import ALICE, BOB, Clock, request, start
+from ..support import POLICY, T0
 
 
 def engine_on(store: Store, clock: Clock) -> Engine:

@@ -13,7 +13,7 @@ from mailbroker.cli import main
 from mailbroker.config import ConfigError, load_config
 from mailbroker.store import SCHEMA_VERSION, Store, shown
 
-from .test_workflow import T0
+from ..support import T0
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"
 
@@ -139,7 +139,7 @@ def test_migrate_to_version_4_remembers_the_introductions_already_made(capsys, c
     before the upgrade are recorded from the referrals that still hold their addresses."""
     from dataclasses import replace as with_
 
-    from .test_workflow import POLICY, started
+    from ..support import POLICY, started
     from mailbroker.model import Answer, Answered, Role
     from mailbroker.workflow import decide
 

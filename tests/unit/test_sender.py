@@ -14,7 +14,7 @@ import pytest
 from mailbroker.sender import PROBE_LONGEST, Sender, retry_delay
 from mailbroker.store import Store
 
-from .test_workflow import T0
+from ..support import T0
 
 
 def closed_port() -> int:

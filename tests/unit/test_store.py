@@ -11,7 +11,7 @@ from mailbroker.model import Answer, Role, State
 from mailbroker.store import CLAIM_LEASE, SCHEMA_VERSION, AlreadyHandled, DatabaseUnavailable, Store, StoreError
 from mailbroker.workflow import decide, next_due
 
-from .test_workflow import POLICY, T0, answer, started
+from ..support import POLICY, T0, answer, started
 
 
 @pytest.fixture

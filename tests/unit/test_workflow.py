@@ -1,7 +1,7 @@
 """The state machine, example by example, then its invariants under random event sequences."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from hypothesis import example, given, settings
@@ -10,32 +10,20 @@ from hypothesis import strategies as st
 from mailbroker import testing as mt
 from mailbroker.compose import Identity, compose, render
 from mailbroker.model import (
-    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ReferrerReplied, IntakeError, Person, ReferralRequest, Role, Started, State, Tick, Undeliverable,
+    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ReferrerReplied, IntakeError, Person, Role, State, Tick, Undeliverable,
 )
-from mailbroker.workflow import (Limits, Policy, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
+from ..support import POLICY, T0, answer, started
+from mailbroker.workflow import (Limits, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
                                  without_suppressed)
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))
 IDENTITY = Identity("intro@example.test", "Introductions")
 REFERRER = Person("Rita Referrer", "referrer@example.test")
 ALICE = Person("Alice Martin", "alice@example.test")
 BOB = Person("Bob Stone", "bob@example.test")
 
 
-def started(requester=ALICE, target=BOB, context="We worked together at Acme in 2021.", lang="en",
-            needs_context=False):
-    request = ReferralRequest(REFERRER, requester, target, context, "Looking for a CTO", message_id="<req@x>")
-    return Started(request, "K7Q3XF", "tok-requester", "tok-target", lang, lang, lang, "<c1@x>", "<c2@x>",
-                   referrer_token="tok-referrer", needs_context=needs_context)
-
-
 def start():
     return decide(None, started(), T0, POLICY)
-
-
-def answer(referral, role, value, note="", at=T0):
-    return decide(referral, Answered(role, value, note, "<reply@x>"), at, POLICY)
 
 
 def templates(decision):
