@@ -11,8 +11,14 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import yaml
+
+from mailbroker import mailtext
 from mailbroker import testing as mt
+from mailbroker.authentication import referrer_authenticated
+from mailbroker.config import Config, load_config
 from mailbroker.engine import PROCESSED
 from mailbroker.model import Answered, Person, ReferralRequest, Started
 from mailbroker.workflow import Policy, decide
@@ -80,3 +86,48 @@ def start(engine):
     to_alice = next(m for r, m in sent if r == (ALICE,))
     to_bob = next(m for r, m in sent if r == (BOB,))
     return fate.ref, to_alice, to_bob
+
+
+# --- configuration files ----------------------------------------------------------------
+
+SECRET = "hunter2-very-secret"
+
+
+def minimal() -> dict:
+    """The smallest valid config, as the dict YAML would produce."""
+    return {
+        "broker": {"address": "intro@example.test"},
+        "imap": {"host": "imap.example.test", "username": "intro@example.test", "password": SECRET},
+        "smtp": {"host": "smtp.example.test"},
+        "referrers": ["referrer@example.test"],
+    }
+
+
+def write(tmp_path: Path, data: dict | str) -> Path:
+    path = tmp_path / "mailbroker.yaml"
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, data: dict | str) -> Config:
+    return load_config(write(tmp_path, data))
+
+
+# --- Authentication-Results ---------------------------------------------------------------
+
+MX = "mx.example.net"
+FROM = "Rita Referrer <rita@example.org>"
+
+
+def message(*headers: str, sender: str | None = FROM, extra: str = "") -> object:
+    """A message whose header section starts with `headers` (topmost first), as
+    "Name: value" strings, then the author's own headers."""
+    lines = list(headers)
+    if sender is not None:
+        lines.append(f"From: {sender}")
+    lines += ["To: intro@example.test", "Subject: Fwd: intro", "Message-ID: <m@example.org>"]
+    return mailtext.parse(("\r\n".join(lines) + "\r\n" + extra + "\r\nHello\r\n").encode("utf-8", "surrogateescape"))
+
+
+def check(msg, ids=(MX,)) -> tuple[bool, str]:
+    return referrer_authenticated(msg, ids)

@@ -61,3 +61,16 @@ def mail_system():
 def empty_mailboxes(mail_system):
     """Each test starts from empty mailboxes, whatever the previous one left."""
     testing.clear_all()
+
+
+@pytest.fixture
+def broker(brokers, tmp_path, request):  # noqa: F811 - the fixture brokers, as a parameter
+    """One broker started for the test (settings from `indirect` parametrisation), stopped
+    after it: it must exit cleanly, without a traceback in its log."""
+    b = brokers(tmp_path, **getattr(request, "param", {}))
+    b.start()
+    yield b
+    code = b.stop()
+    print(b.log_text()[-6000:])  # shown by pytest only when the test failed
+    assert code == 0, f"broker exited with {code}:\n{b.log_text()[-4000:]}"
+    assert "Traceback" not in b.log_text(), b.log_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -240,3 +241,56 @@ def brokers(tmp_path, store, request):
                 broker.process.kill()
                 broker.process.wait()
             print(f"--- log of {broker.directory} (end) ---\n{broker.log_text()[-6000:]}")
+
+
+# --- what the tests send and look for ---------------------------------------------------
+
+ALICE, BOB = mt.address("alice"), mt.address("bob")
+
+
+def subject_has(text):
+    return lambda m: text in str(m["Subject"])
+
+
+def forward_from_alice_to_bob(**kwargs):
+    return mt.gmail_forward(
+        "Hi, could you introduce Alice to Bob Stone <bob@example.test>? Bob and I built the "
+        "payments platform at Acme together in 2021; Alice is hiring a payments lead.",
+        author=ALICE, author_name="Alice Martin", subject="Looking for a payments lead",
+        body="Hi Rita,\n\nDo you know anyone who has run a payments team? I'd love an intro.\n\nAlice",
+        **kwargs)
+
+
+def is_consent_request(m):
+    """The first message a party gets: it asks (a reply address with a token) and
+    replies to nothing."""
+    return "intro+" in str(m["Reply-To"]) and m["In-Reply-To"] is None
+
+
+def consent_requests():
+    with mt.Mailbox("alice") as a, mt.Mailbox("bob") as b:
+        [to_alice] = a.wait_for(is_consent_request)
+        [to_bob] = b.wait_for(is_consent_request)
+    return to_alice, to_bob
+
+
+def everything(user):
+    with mt.Mailbox(user) as box:
+        return box.messages()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on once this returns."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def mail_system_restored():
+    """Whatever a test stopped, paused or switched, put back afterwards (autouse in the
+    modules that import it)."""
+    yield
+    for command in ("resume-dovecot", "resume-postfix", "start"):
+        mt.mailsystem(command)
+    mt.mailsystem("tempfail", "on")

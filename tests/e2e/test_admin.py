@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
@@ -12,15 +11,9 @@ import pytest
 from mailbroker import testing as mt
 
 from .harness import STORES, brokers  # noqa: F401 - fixture
-from .test_flow import consent_requests, forward_from_alice_to_bob
+from .harness import closed_port, consent_requests, forward_from_alice_to_bob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens there once the socket is closed
 
 
 def test_check_config_connect_logs_in_to_both_servers(brokers):  # noqa: F811

@@ -15,7 +15,7 @@ from mailbroker.testing import gmail_forward, reply
 from mailbroker.testing import submit as send
 
 from .harness import REFERRER, STORES
-from .test_flow import broker, consent_requests, everything, forward_from_alice_to_bob, subject_has  # noqa: F401
+from .harness import consent_requests, everything, forward_from_alice_to_bob, subject_has
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

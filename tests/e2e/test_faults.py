@@ -19,7 +19,7 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbroker import testing as mt
 
-from .harness import REFERRER, brokers  # noqa: F401 - fixture
+from .harness import REFERRER, brokers, mail_system_restored  # noqa: F401 - fixtures (the second autouse)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +34,6 @@ limits:
   open_referrals_per_referrer: 1000
   messages_per_address_per_day: 1000
 """
-
-
-@pytest.fixture(autouse=True)
-def mail_system_restored():
-    """Whatever a test stopped, paused or switched, put back afterwards."""
-    yield
-    for command in ("resume-dovecot", "resume-postfix", "start"):
-        mt.mailsystem(command)
-    mt.mailsystem("tempfail", "on")
 
 
 def pair(k: int) -> tuple[str, str]:

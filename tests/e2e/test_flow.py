@@ -14,53 +14,12 @@ from mailbroker import testing as mt
 from mailbroker.testing import attached_forward, direct_request, gmail_forward, reply
 from mailbroker.testing import submit as send
 
-from .harness import REFERRER, STORES, Broker
+from .harness import (REFERRER, STORES, Broker, consent_requests, everything, forward_from_alice_to_bob,
+                      subject_has)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 
 ALICE, BOB, CAROL = mt.address("alice"), mt.address("bob"), mt.address("carol")
-
-
-@pytest.fixture
-def broker(brokers, tmp_path, request):
-    b = brokers(tmp_path, **getattr(request, "param", {}))
-    b.start()
-    yield b
-    code = b.stop()
-    print(b.log_text()[-6000:])  # shown by pytest only when the test failed
-    assert code == 0, f"broker exited with {code}:\n{b.log_text()[-4000:]}"
-    assert "Traceback" not in b.log_text(), b.log_text()
-
-
-def subject_has(text):
-    return lambda m: text in str(m["Subject"])
-
-
-def forward_from_alice_to_bob(**kwargs):
-    return gmail_forward(
-        "Hi, could you introduce Alice to Bob Stone <bob@example.test>? Bob and I built the "
-        "payments platform at Acme together in 2021; Alice is hiring a payments lead.",
-        author=ALICE, author_name="Alice Martin", subject="Looking for a payments lead",
-        body="Hi Rita,\n\nDo you know anyone who has run a payments team? I'd love an intro.\n\nAlice",
-        **kwargs)
-
-
-def is_consent_request(m):
-    """The first message a party gets: it asks (a reply address with a token) and
-    replies to nothing."""
-    return "intro+" in str(m["Reply-To"]) and m["In-Reply-To"] is None
-
-
-def consent_requests():
-    with mt.Mailbox("alice") as a, mt.Mailbox("bob") as b:
-        [to_alice] = a.wait_for(is_consent_request)
-        [to_bob] = b.wait_for(is_consent_request)
-    return to_alice, to_bob
-
-
-def everything(user):
-    with mt.Mailbox(user) as box:
-        return box.messages()
 
 
 def test_yes_and_yes_make_one_introduction(broker):

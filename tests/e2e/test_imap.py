@@ -9,7 +9,7 @@ import pytest
 from mailbroker import testing as mt
 
 from .harness import STORES, Broker
-from .test_flow import broker, consent_requests, forward_from_alice_to_bob  # noqa: F401 - fixture
+from .harness import consent_requests, forward_from_alice_to_bob
 from mailbroker.testing import direct_request
 from mailbroker.testing import submit as send
 

@@ -13,7 +13,6 @@ from mailbroker.testing import direct_request, reply
 from mailbroker.testing import submit as send
 
 from .harness import STORES
-from .test_flow import broker  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -15,7 +15,7 @@ import pytest
 from mailbroker import testing as mt
 
 from .harness import brokers  # noqa: F401 - fixture
-from .test_flow import consent_requests, forward_from_alice_to_bob
+from .harness import consent_requests, forward_from_alice_to_bob
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,9 @@ import pytest
 from mailbroker import testing as mt
 
 from .harness import STORES, brokers  # noqa: F401 - fixture
-from .test_admin import closed_port
-from .test_faults import mail_system_restored  # noqa: F401 - fixture: Dovecot back after the test
-from .test_flow import consent_requests, forward_from_alice_to_bob
+from .harness import closed_port
+from .harness import mail_system_restored  # noqa: F401 - autouse fixture: the mail system back after the test
+from .harness import consent_requests, forward_from_alice_to_bob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

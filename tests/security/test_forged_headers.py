@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mailbroker import authentication
 
-from ..unit.test_authentication import MX, check, message
+from ..support import MX, check, message
 
 
 def test_a_forged_dkim_pass_right_under_the_servers_dmarc_none_is_ignored():

@@ -15,7 +15,7 @@ from mailbroker.mailtext import parse
 from mailbroker.metrics import Endpoint, Metrics, host_allowed
 from mailbroker.store import Store
 
-from ..unit.test_config import load, minimal, write
+from ..support import load, minimal, write
 
 
 def warnings_for(tmp_path, data, mode=0o600) -> str:

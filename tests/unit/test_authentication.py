@@ -11,26 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbroker import mailtext
-from mailbroker.authentication import MICROSOFT_365, referrer_authenticated
+from mailbroker.authentication import MICROSOFT_365
 
-MX = "mx.example.net"
-FROM = "Rita Referrer <rita@example.org>"
-
-
-def message(*headers: str, sender: str | None = FROM, extra: str = "") -> object:
-    """A message whose header section starts with `headers` (topmost first), as
-    "Name: value" strings, then the author's own headers."""
-    lines = list(headers)
-    if sender is not None:
-        lines.append(f"From: {sender}")
-    lines += ["To: intro@example.test", "Subject: Fwd: intro", "Message-ID: <m@example.org>"]
-    return mailtext.parse(("\r\n".join(lines) + "\r\n" + extra + "\r\nHello\r\n").encode("utf-8", "surrogateescape"))
-
-
-def check(msg, ids=(MX,)) -> tuple[bool, str]:
-    return referrer_authenticated(msg, ids)
-
+from ..support import FROM, MX, check, message
 
 # --- Realistic headers -------------------------------------------------------------------------------------
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from ..support import SECRET, load, minimal, write
 from mailbroker.config import (
     Config,
     ConfigError,
@@ -22,29 +22,6 @@ from mailbroker.config import (
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"
-SECRET = "hunter2-very-secret"
-
-
-def minimal() -> dict:
-    """The smallest valid config, as the dict YAML would produce."""
-    return {
-        "broker": {"address": "intro@example.test"},
-        "imap": {"host": "imap.example.test", "username": "intro@example.test", "password": SECRET},
-        "smtp": {"host": "smtp.example.test"},
-        "referrers": ["referrer@example.test"],
-    }
-
-
-def write(tmp_path: Path, data: dict | str) -> Path:
-    path = tmp_path / "mailbroker.yaml"
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-def load(tmp_path: Path, data: dict | str) -> Config:
-    return load_config(write(tmp_path, data))
-
-
 def problems(tmp_path: Path, data: dict | str) -> str:
     with pytest.raises(ConfigError) as info:
         load(tmp_path, data)

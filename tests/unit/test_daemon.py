@@ -11,7 +11,7 @@ import pytest
 from mailbroker.config import load_config
 from mailbroker.daemon import Daemon
 
-from .test_config import minimal, write
+from ..support import minimal, write
 from ..support import T0
 
 

@@ -37,7 +37,7 @@ from mailbroker.compose import _header_text
 from mailbroker.engine import PROCESSED, QUARANTINE
 from mailbroker.model import State
 
-from .test_injection import BROKER, assert_safe_outbox, make_engine, read_everything, start_referral
+from ..safety import BROKER, assert_safe_outbox, make_engine, read_everything, start_referral
 
 CORPUS = Path(os.environ.get("MAILBROKER_CORPUS") or Path(__file__).resolve().parents[3] / "shared" / "corpus")
 SLOW = 2.0  # seconds: no fuzzed message may take longer (the measured worst is far below)

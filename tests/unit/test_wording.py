@@ -14,7 +14,7 @@ from mailbroker.cli import main
 from mailbroker.compose import compose
 from mailbroker.wording import LANGUAGES, Block, Wording, blocks
 
-from .test_injection import assert_markup_is_the_brokers
+from ..safety import assert_markup_is_the_brokers
 
 TEMPLATES = sorted(preview.names())
 
