@@ -144,7 +144,7 @@ def referral_detail(store: Store, r: Referral) -> dict:
         {**summary, "lang": p.lang, "note": p.note, "answered_at": _iso(p.answered_at),
          "answer_message_id": p.answer_message_id, "asked_message_id": p.asked_message_id,
          "clarifications": p.clarifications}
-        for summary, p in zip(detail["parties"], r.parties)
+        for summary, p in zip(detail["parties"], r.parties, strict=True)
     ]
     detail.update({
         "subject": r.subject,

@@ -41,7 +41,6 @@ from . import lexicon
 from .mailtext import fold, fold_with_positions, strip_courtesy, without_signature_block
 from .model import Answer
 
-
 # --- Words ------------------------------------------------------------------------------------------
 
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "yesss", "ouiii", "nooo"

@@ -48,7 +48,18 @@ from functools import lru_cache
 
 from . import lexicon
 from .automatic import automatic_reason, is_bounce
-from .mailtext import ADDRESS_RE, clip, content_type, decode_bytes, find_addresses, fold, header_values, html_to_text, normalize, parse
+from .mailtext import (
+    ADDRESS_RE,
+    clip,
+    content_type,
+    decode_bytes,
+    find_addresses,
+    fold,
+    header_values,
+    html_to_text,
+    normalize,
+    parse,
+)
 
 log = logging.getLogger(__name__)
 

@@ -366,7 +366,7 @@ def _checked(msg: EmailMessage, out: Outgoing, html: bool) -> bytes | None:
         head = raw.split(b"\r\n\r\n", 1)[0]
         if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
             return None
-        for name, value in back.items():
+        for value in back.values():
             if any(ch in str(value) for ch in "\r\n\x00"):
                 return None
         if _parts(back) != (["text/plain", "text/html"] if html else ["text/plain"]):

@@ -27,13 +27,13 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 import yaml
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
-    ByteSize,
-    PositiveInt,
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ByteSize,
     ConfigDict,
     Field,
+    PositiveInt,
     SecretStr,
     TypeAdapter,
     ValidationError,

@@ -22,13 +22,42 @@ from email.message import EmailMessage
 from . import authentication, automatic, bounces, commands, intake, mailtext, replies
 from .compose import BUILT_IN, Identity, composed, new_message_id
 from .context import says_why
-from .model import (Answer, Answered, Cancelled, Event, IntakeError, Person, Referral, ReferralRequest,
-                    ReferrerReplied, Role, Started, State, Tick, Undeliverable, mailbox_key, same_address)
+from .model import (
+    Answer,
+    Answered,
+    Cancelled,
+    Event,
+    IntakeError,
+    Person,
+    Referral,
+    ReferralRequest,
+    ReferrerReplied,
+    Role,
+    Started,
+    State,
+    Tick,
+    Undeliverable,
+    mailbox_key,
+    same_address,
+)
 from .store import UNAVAILABLE, AlreadyHandled, Store, same_token
 from .wording import Wording
-from .workflow import (Decision, Policy, Usage, confirm_request, consent_requests_again, decide,
-                       decline_for_referrer, next_due, party_language, refuse_request, request_disowned,
-                       status_for_referrer, vet_request, without_suppressed)
+from .workflow import (
+    Decision,
+    Policy,
+    Usage,
+    confirm_request,
+    consent_requests_again,
+    decide,
+    decline_for_referrer,
+    next_due,
+    party_language,
+    refuse_request,
+    request_disowned,
+    status_for_referrer,
+    vet_request,
+    without_suppressed,
+)
 
 log = logging.getLogger(__name__)
 

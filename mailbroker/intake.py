@@ -52,8 +52,8 @@ from .mailtext import (
     clean_name,
     find_addresses,
     fold,
-    header_block,
     header_addresses,
+    header_block,
     header_field,
     header_text,
     is_forward_subject,
@@ -63,8 +63,8 @@ from .mailtext import (
     normalize_address,
     parse,
     people_in,
-    separator,
     sender,
+    separator,
     split_address,
     split_inline_fields,
     strip_courtesy,
@@ -629,7 +629,7 @@ def read_note(note: list[str], letter: Letter, author: Person | None) -> NoteRea
             key = address.casefold()
             if key not in marks:
                 marks[key] = len(reading.people)
-                person = names.get(key) or Person("", address)
+                person = names.get(key) or Person("", address)  # noqa: B023 - called within this iteration only
                 reading.people.append(person)
                 if not (_excluded(person, letter, author) or key in own):
                     reading.others.add(marks[key])
@@ -700,7 +700,7 @@ def _read_sentence(reading: NoteReading, number: int, clauses: list[_Clause]) ->
         polite = clause.question and bool(negations) and len(words[: negations[0].start()].split()) < 3
 
         def negated(at: int) -> bool:
-            return not polite and any(m.end() <= at for m in negations)
+            return not polite and any(m.end() <= at for m in negations)  # noqa: B023 - used within this iteration
 
         requests = list(_REQUESTS.finditer(words))
         for match in requests:

@@ -26,6 +26,7 @@ bidirectional override.
 from __future__ import annotations
 
 import email
+import itertools
 import re
 import unicodedata
 import weakref
@@ -882,7 +883,7 @@ def split_inline_fields(text: str) -> list[str]:
     if not starts or starts[0] != len(text) - len(text.lstrip()):
         return [text]
     bounds = starts + [len(text)]
-    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b].strip() for a, b in itertools.pairwise(bounds)]
 
 
 def _inline_label_re() -> re.Pattern[str]:

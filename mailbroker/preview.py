@@ -12,11 +12,29 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from .compose import Identity, compose
-from .model import (Answer, Answered, Cancelled, IntakeError, Outgoing, Person, ReferralRequest, Role,
-                    Started, Tick, Undeliverable)
+from .model import (
+    Answer,
+    Answered,
+    Cancelled,
+    IntakeError,
+    Outgoing,
+    Person,
+    ReferralRequest,
+    Role,
+    Started,
+    Tick,
+    Undeliverable,
+)
 from .wording import LANGUAGES, Wording, render_problem
-from .workflow import (Policy, confirm_request, decide, decline_for_referrer, refuse_request, request_disowned,
-                       status_for_referrer)
+from .workflow import (
+    Policy,
+    confirm_request,
+    decide,
+    decline_for_referrer,
+    refuse_request,
+    request_disowned,
+    status_for_referrer,
+)
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 POLICY = Policy(reminder_after=timedelta(days=3), expire_after=timedelta(days=7))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 import os
+import secrets
 import socket
 import sqlite3
 import threading

@@ -30,7 +30,6 @@ import email
 import email.policy
 import os
 import smtplib
-from ssl import SSLContext
 import subprocess
 import time
 import uuid
@@ -39,6 +38,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
+from ssl import SSLContext
 from urllib.parse import quote
 
 from imapclient import IMAPClient
@@ -262,7 +262,7 @@ class Mailbox:
         if client is not None:
             try:
                 client.logout()
-            except Exception:  # the server may already be gone; nothing to save
+            except Exception:  # noqa: BLE001 - the server may already be gone; nothing to save
                 client.shutdown()
 
     def _imap(self) -> IMAPClient:

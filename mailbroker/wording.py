@@ -20,8 +20,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError,
-                    TemplateNotFound)
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
 
 LANGUAGES = ("en", "fr")
 LAYOUT = "layout.html"

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import email
-import re
 import email.policy
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
-
 
 from mailbroker import automatic, bounces, intake, mailtext, replies
 from mailbroker import testing as mt

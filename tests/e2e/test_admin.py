@@ -10,8 +10,7 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import STORES, brokers  # noqa: F401 - fixture
-from .harness import closed_port, consent_requests, forward_from_alice_to_bob
+from .harness import STORES, brokers, closed_port, consent_requests, forward_from_alice_to_bob  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -14,8 +14,7 @@ from mailbroker import testing as mt
 from mailbroker.testing import gmail_forward, reply
 from mailbroker.testing import submit as send
 
-from .harness import REFERRER, STORES
-from .harness import consent_requests, everything, forward_from_alice_to_bob, subject_has
+from .harness import REFERRER, STORES, consent_requests, everything, forward_from_alice_to_bob, subject_has
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -250,7 +250,7 @@ def test_sigkill_at_random_moments_loses_nothing(brokers):  # noqa: F811
             if template == "introduction":
                 introductions[ref].add(user)
     answers = dict(broker.query("SELECT ref || ':' || role, answer FROM parties"))
-    for ref, users in introductions.items():
+    for ref in introductions:
         assert state_of[ref] == "introduced", f"seed {value}: introduction for {ref} in state {state_of[ref]}"
         assert answers[f"{ref}:requester"] == answers[f"{ref}:target"] == "yes", f"seed {value}: {ref}"
     yes_yes = sum(kind == "yes-yes" for kind in scenario.kind.values())

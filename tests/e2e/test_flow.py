@@ -10,12 +10,10 @@ import time
 import pytest
 
 from mailbroker import testing as mt
-
 from mailbroker.testing import attached_forward, direct_request, gmail_forward, reply
 from mailbroker.testing import submit as send
 
-from .harness import (REFERRER, STORES, Broker, consent_requests, everything, forward_from_alice_to_bob,
-                      subject_has)
+from .harness import REFERRER, STORES, Broker, consent_requests, everything, forward_from_alice_to_bob, subject_has
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -7,11 +7,10 @@ import time
 import pytest
 
 from mailbroker import testing as mt
-
-from .harness import STORES, Broker
-from .harness import consent_requests, forward_from_alice_to_bob
 from mailbroker.testing import direct_request
 from mailbroker.testing import submit as send
+
+from .harness import STORES, Broker, consent_requests, forward_from_alice_to_bob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -41,7 +41,7 @@ mailboxes:
 def request_to(broker_address: str, referrer: str, a: str, b: str, why: str, french: bool = False):
     labels = ("Présenter :", "À :", "Pourquoi :") if french else ("Introduce:", "To:", "Why:")
     text = "\n".join(f"{label} {value}" for label, value in
-                     zip(labels, (f"{a.title()} <{mt.address(a)}>", f"{b.title()} <{mt.address(b)}>", why)))
+                     zip(labels, (f"{a.title()} <{mt.address(a)}>", f"{b.title()} <{mt.address(b)}>", why), strict=True))
     msg = direct_request(text, subject=f"Intro {a} {b}", referrer=referrer)
     msg.replace_header("To", broker_address)
     return msg

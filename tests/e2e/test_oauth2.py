@@ -14,8 +14,11 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import brokers  # noqa: F401 - fixture
-from .harness import consent_requests, forward_from_alice_to_bob
+from .harness import (
+    brokers,  # noqa: F401 - fixture
+    consent_requests,
+    forward_from_alice_to_bob,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -10,10 +10,14 @@ import pytest
 
 from mailbroker import testing as mt
 
-from .harness import STORES, brokers  # noqa: F401 - fixture
-from .harness import closed_port
-from .harness import mail_system_restored  # noqa: F401 - autouse fixture: the mail system back after the test
-from .harness import consent_requests, forward_from_alice_to_bob
+from .harness import (  # noqa: F401 - fixture
+    STORES,
+    brokers,
+    closed_port,
+    consent_requests,
+    forward_from_alice_to_bob,
+    mail_system_restored,  # noqa: F401 - autouse fixture: the mail system back after the test
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stores(*STORES)]
 

@@ -8,6 +8,7 @@ and say STOPPING=1 when told to stop.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -64,7 +65,7 @@ def referral_goes_through() -> None:
 
 
 def largest_gap(moments: list[float]) -> float:
-    return max(b - a for a, b in zip(moments, moments[1:]))
+    return max(b - a for a, b in itertools.pairwise(moments))
 
 
 def test_ready_then_watchdog_from_the_loop_then_stopping(brokers, tmp_path):  # noqa: F811

@@ -425,7 +425,7 @@ def outlook_desktop(wr: Writer, *, legacy=False, html_only=False) -> bytes:
     )
     head_html = "<br>\n".join(
         f"<b>{esc(label)}{'&nbsp;:' if wr.fr else ':'}</b> {esc(value.split(colon, 1)[1].strip())}"
-        for label, value in zip(labels, block)
+        for label, value in zip(labels, block, strict=False)
     )
     html = (
         '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta http-equiv="Content-Type" '
@@ -481,7 +481,7 @@ def new_outlook(wr: Writer, *, html_only=False, mobile=False) -> bytes:
         footer = ("Obtenir Outlook pour iOS<https://aka.ms/o0ukef>" if wr.fr else "Get Outlook for iOS<https://aka.ms/o0ukef>")
     fresh_plain = wr.fresh + ("\n\n" + footer if footer else "")
     plain = (fresh_plain + "\n" if fresh_plain else "") + "________________________________\n" + "\n".join(
-        f"{label}{colon} {value}" for label, value in zip(labels, values)) + "\n\n" + request + "\n"
+        f"{label}{colon} {value}" for label, value in zip(labels, values, strict=False)) + "\n\n" + request + "\n"
     fresh_html = "".join(
         f'<div class="elementToProof" style="font-family: Aptos, Aptos_EmbeddedFont, Calibri, Helvetica, '
         f'sans-serif; font-size: 12pt; color: rgb(0, 0, 0);">{esc(line) if line else "<br>"}</div>'
@@ -489,7 +489,7 @@ def new_outlook(wr: Writer, *, html_only=False, mobile=False) -> bytes:
     )
     if footer:
         fresh_html += f'<div id="ms-outlook-mobile-signature"><div><br></div>{esc(footer.split("<")[0])}</div>'
-    head = "<br>".join(f"<b>{esc(label)}{colon}</b> {esc(value)}" for label, value in zip(labels, values))
+    head = "<br>".join(f"<b>{esc(label)}{colon}</b> {esc(value)}" for label, value in zip(labels, values, strict=False))
     html = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><style type="text/css" '
         'style="display:none;"> P {margin-top:0;margin-bottom:0;} </style></head><body dir="ltr">'

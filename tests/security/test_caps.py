@@ -7,20 +7,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import Engine
 from mailbroker.store import Store
 from mailbroker.workflow import Limits
 
-from ..support import ALICE, BOB, outbox, start
-from ..support import POLICY
+from ..support import ALICE, BOB, POLICY, outbox, start
 
 
-def engine_with(tmp_path, clock, limits=Limits(), **options) -> Engine:
+def engine_with(tmp_path, clock, limits: Limits | None = None, **options) -> Engine:
     store = Store.open(tmp_path / "state.sqlite3")
-    return Engine(store, Identity(mt.BROKER, "Introductions"), replace(POLICY, limits=limits),
+    return Engine(store, Identity(mt.BROKER, "Introductions"), replace(POLICY, limits=limits or Limits()),
                   lambda a: a == mt.REFERRER, clock, **options)
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import HELD_FOR, PROCESSED, QUARANTINE, Engine
 from mailbroker.store import Store
 
-from ..support import ALICE, BOB, outbox, request
-from ..support import POLICY
+from ..support import ALICE, BOB, POLICY, outbox, request
 
 ATTACKER = "mallory@attacker.example.com"
 

@@ -4,15 +4,13 @@ failing DMARC does not count."""
 
 from __future__ import annotations
 
-
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import QUARANTINE, Engine
 from mailbroker.model import Answer
 from mailbroker.store import Store
 
-from ..support import ALICE, outbox, request, start
-from ..support import POLICY
+from ..support import ALICE, POLICY, outbox, request, start
 
 
 def test_an_answer_counts_only_addressed_to_the_partys_reply_address(engine):

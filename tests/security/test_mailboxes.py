@@ -16,8 +16,7 @@ from mailbroker.model import mailbox_key
 from mailbroker.store import Store
 from mailbroker.workflow import Limits
 
-from ..support import BOB, outbox, start
-from ..support import POLICY, T0
+from ..support import BOB, POLICY, T0, outbox, start
 
 
 @pytest.fixture

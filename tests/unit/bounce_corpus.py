@@ -106,11 +106,11 @@ def _score(
             figures.right += 1
     if not (bounce and all(matched) and set(got) <= allowed):
         figures.misses.append(f"{name}: want {[r['address'] for r in wanted]}, got {sorted(got) if bounce else None}")
-    for failure, status in zip(matched, statuses):
+    for failure, status in zip(matched, statuses, strict=False):
         if failure is not None and re.fullmatch(r"[245]\.\d{1,3}\.\d{1,3}", status) and ".0.9" not in status:
             figures.statuses += 1
             figures.status_right += failure.status == status
-    for failure, (permanent, hard) in zip(matched, verdicts):
+    for failure, (permanent, hard) in zip(matched, verdicts, strict=False):
         if failure is None or permanent is None:
             continue
         figures.checked += 1

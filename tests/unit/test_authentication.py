@@ -94,7 +94,7 @@ def postfix(dmarc="pass", dkim="pass"):
     milter that ran last added on top."""
     return message(
         "Return-Path: <rita@example.org>",
-        f"Delivered-To: intro@example.test",
+        "Delivered-To: intro@example.test",
         f"Received: from mail.example.org (mail.example.org [192.0.2.7]) by {MX} (Postfix) with ESMTPS id 4Q; "
         "Thu, 26 Nov 2026 09:12:01 +0100",
         f"Authentication-Results: {MX}; dmarc={dmarc} (p=reject dis=none) header.from=example.org",
@@ -215,7 +215,7 @@ MALFORMED = [
     f"{MX}; dmarc=pass header.from", f"{MX}; dkim=pass header.d=", f"{MX}; dkim=pass (unclosed comment",
     f"{MX} (comment; dmarc=pass header.from=example.org", f'{MX}; dmarc=pass header.from="unclosed',
     f"{MX}; none", f"{MX} 2; dmarc=pass header.from=example.org", f"{MX}; dmarc=pass\x00 header.from=example.org",
-    f"=?utf-8?b?bXguZXhhbXBsZS5uZXQ7IGRtYXJjPXBhc3M=?=", f"{MX}; " + "dkim=pass header.d=example.org; " * 2000,
+    "=?utf-8?b?bXguZXhhbXBsZS5uZXQ7IGRtYXJjPXBhc3M=?=", f"{MX}; " + "dkim=pass header.d=example.org; " * 2000,
     f"{MX}; dkim=pass header.d=" + "a." * 5000 + "org", "\udcff\udcfe", f"{MX}; dmärc=päss header.from=exämple.org",
 ]
 

@@ -26,8 +26,8 @@ from mailbroker import testing as mt
 from mailbroker.admin import plain_reason, stale_after
 from mailbroker.cli import main
 from mailbroker.config import load_config
-from mailbroker.watcher import engine_from
 from mailbroker.store import HEARTBEAT_EVERY, Store
+from mailbroker.watcher import engine_from
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ..support import SECRET, load, minimal, write
 from mailbroker.config import (
     Config,
     ConfigError,
@@ -20,6 +19,8 @@ from mailbroker.config import (
     oauth2_token,
     parse_duration,
 )
+
+from ..support import SECRET, load, minimal, write
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailbroker.example.yaml"
 def problems(tmp_path: Path, data: dict | str) -> str:

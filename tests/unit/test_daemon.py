@@ -11,8 +11,7 @@ import pytest
 from mailbroker.config import load_config
 from mailbroker.daemon import Daemon
 
-from ..support import minimal, write
-from ..support import T0
+from ..support import T0, minimal, write
 
 
 class CountingNotifier:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from mailbroker.config import Config, load_config
+from mailbroker.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -152,5 +152,5 @@ def test_every_configuration_example_loads(page, number, block, tmp_path):
 def test_a_broken_example_is_caught(tmp_path):
     path = tmp_path / "mailbroker.yaml"
     path.write_text("broker:\n  address: intro@example.com\n  nmae: typo\n", encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigError):
         load_config(path, resolve_secrets=False)

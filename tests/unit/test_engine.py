@@ -19,8 +19,6 @@ from mailbroker.workflow import Limits
 from ..support import ALICE, BOB, CAROL, POLICY, T0, outbox, request, start
 
 
-
-
 def test_a_request_asks_both_and_acknowledges(engine):
     fate = engine.handle(bytes(request()))
     assert fate.ref and "started" in fate.reason

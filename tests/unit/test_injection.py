@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import email
-import re
 import email.policy
+import re
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -28,8 +28,18 @@ from mailbroker.compose import HEADERS, _header_text, _message_id, compose
 from mailbroker.engine import PROCESSED, QUARANTINE
 from mailbroker.model import Outgoing, Person, State
 
-from ..safety import (ALICE, BOB, BROKER, EVIL, IDENTITY, assert_safe_outbox, handle, make_engine,
-                      read_everything, start_referral)
+from ..safety import (
+    ALICE,
+    BOB,
+    BROKER,
+    EVIL,
+    IDENTITY,
+    assert_safe_outbox,
+    handle,
+    make_engine,
+    read_everything,
+    start_referral,
+)
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
 # Reading one message must cost well under a second; this leaves room for a busy machine.

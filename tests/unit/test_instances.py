@@ -16,12 +16,11 @@ import pytest
 from mailbroker import testing as mt
 from mailbroker.compose import Identity
 from mailbroker.engine import LEFT_BEHIND_AFTER, PROCESSED, Engine
-from mailbroker.sender import Sender
 from mailbroker.model import State
+from mailbroker.sender import Sender
 from mailbroker.store import AlreadyHandled, Store
 
-from ..support import ALICE, BOB, Clock, request, start
-from ..support import POLICY, T0
+from ..support import ALICE, BOB, POLICY, T0, Clock, request, start
 
 
 def engine_on(store: Store, clock: Clock) -> Engine:

@@ -139,9 +139,10 @@ def test_migrate_to_version_4_remembers_the_introductions_already_made(capsys, c
     before the upgrade are recorded from the referrals that still hold their addresses."""
     from dataclasses import replace as with_
 
-    from ..support import POLICY, started
     from mailbroker.model import Answer, Answered, Role
     from mailbroker.workflow import decide
+
+    from ..support import POLICY, started
 
     referral = decide(None, started(), T0, POLICY).referral
     for role in Role:

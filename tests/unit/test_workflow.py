@@ -10,11 +10,30 @@ from hypothesis import strategies as st
 from mailbroker import testing as mt
 from mailbroker.compose import Identity, compose, render
 from mailbroker.model import (
-    INTAKE_ERROR_CODES, Answer, Answered, Cancelled, ReferrerReplied, IntakeError, Person, Role, State, Tick, Undeliverable,
+    INTAKE_ERROR_CODES,
+    Answer,
+    Answered,
+    Cancelled,
+    IntakeError,
+    Person,
+    ReferrerReplied,
+    Role,
+    State,
+    Tick,
+    Undeliverable,
 )
+from mailbroker.workflow import (
+    Limits,
+    Usage,
+    decide,
+    decline_for_referrer,
+    next_due,
+    refuse_request,
+    vet_request,
+    without_suppressed,
+)
+
 from ..support import POLICY, T0, answer, started
-from mailbroker.workflow import (Limits, Usage, decide, decline_for_referrer, next_due, refuse_request, vet_request,
-                                 without_suppressed)
 
 IDENTITY = Identity("intro@example.test", "Introductions")
 REFERRER = Person("Rita Referrer", "referrer@example.test")
