@@ -43,14 +43,21 @@ from .model import (
 from .store import UNAVAILABLE, AlreadyHandled, Store, same_token
 from .wording import Wording
 from .workflow import (
+    ASK_AGAIN,
+    DROP,
+    GO_AHEAD,
+    LAPSED,
     Decision,
     Policy,
+    Sent,
     Usage,
     confirm_request,
     consent_requests_again,
     decide,
     decline_for_referrer,
+    held_request_answered,
     next_due,
+    over_cap,
     party_language,
     refuse_request,
     request_disowned,
@@ -73,9 +80,6 @@ MONTH = timedelta(days=30)
 # moves it. (A MOVE takes milliseconds, at most imap.timeout.)
 LEFT_BEHIND_AFTER = timedelta(minutes=2)
 HANDLED_HERE_REMEMBERED = 1000  # the last messages this engine recorded (see _already_handled)
-# Messages of a referral that its cap per person never holds back: the introduction
-# (what both said yes to) and the confirmation of a stop.
-UNCAPPED_IN_REFERRAL = frozenset({"introduction", "stop_confirmed"})
 # How long a request held for its referrer's confirmation waits for it (see _hold).
 HELD_FOR = timedelta(days=7)
 # What `authentication.unauthenticated_requests` may say of a referrer's request whose
@@ -318,20 +322,19 @@ class Engine:
         if self.trusted_servers and authentication.dmarc_failed(msg, self.trusted_servers):
             return None, Fate(QUARANTINE, "confirmation of a held request failed DMARC at the receiving server: "
                                           "not counted")
-        if self.clock() - held.held_at > HELD_FOR:
-            self.store.release(held.token)
+        reply = replies.read_reply(msg)
+        what = held_request_answered(reply.answer, self.clock() - held.held_at, HELD_FOR)
+        if what != ASK_AGAIN:
+            self.store.release(held.token)  # confirmed, disowned or lapsed: never read again
+        if what == LAPSED:
             return None, Fate(QUARANTINE, f"confirmation from {held.referrer} came after the request lapsed")
-        answer = replies.read_reply(msg).answer
-        if answer is Answer.YES:
-            self.store.release(held.token)
+        if what == GO_AHEAD:
             decision, fate = self._request(mailtext.parse(held.raw), sender)
             return decision, replace(fate, reason=f"confirmed by the referrer; {fate.reason}")
-        if answer in (Answer.NO, Answer.STOP):
-            self.store.release(held.token)
+        if what == DROP:
             out = request_disowned(sender, subject=mailtext.header_text(msg, "Subject"),
                                    message_id=mailtext.header_text(msg, "Message-ID"),
-                                   lang=intake.written_language(replies.read_reply(msg).fresh_text)
-                                   or self.policy.language)
+                                   lang=intake.written_language(reply.fresh_text) or self.policy.language)
             return Decision(None, (out,), reason="the referrer did not send it"), \
                 Fate(PROCESSED, f"{held.referrer} did not send the held request: dropped, nobody contacted")
         again = self._confirmation_again(msg, held)
@@ -639,22 +642,15 @@ class Engine:
             self._enqueue(out, now)
 
     def _over_cap(self, out, addresses: list[str], now: datetime) -> tuple[str, ...]:
-        """The addresses `out` must not go to, every message the broker sends being counted
-        against a cap: a safety net against loops and against anyone making the broker
-        write over and over. Outside referrals, a referrer gets at most
-        `replies_per_referrer_per_day`; within one, each person at most
-        `messages_per_person_per_referral` (the introduction, and the confirmation of a
-        stop, always go); anyone but a referrer at most `messages_per_address_per_day`."""
-        return tuple(a for a in addresses if self._capped(out, a, now))
+        """The addresses `out` must not go to (`workflow.over_cap` decides, on what the
+        store counted)."""
+        return tuple(a for a in addresses if over_cap(out, self._sent_to(out, a, now),
+                                                      referrer=self.is_allowed_referrer(a), limits=self.policy.limits))
 
-    def _capped(self, out, address: str, now: datetime) -> bool:
-        limits = self.policy.limits
-        if out.ref and out.template not in UNCAPPED_IN_REFERRAL \
-                and self.store.messages_in_referral(out.ref, address) >= limits.messages_per_person_per_referral:
-            return True
-        if self.is_allowed_referrer(address):
-            return not out.ref and self.store.replies_since(address, now - DAY) >= limits.replies_per_referrer_per_day
-        return self.store.messages_since(address, now - DAY) >= limits.messages_per_address_per_day
+    def _sent_to(self, out, address: str, now: datetime) -> Sent:
+        return Sent(in_referral=self.store.messages_in_referral(out.ref, address) if out.ref else 0,
+                    replies_today=self.store.replies_since(address, now - DAY) if not out.ref else 0,
+                    today=self.store.messages_since(address, now - DAY))
 
     def _enqueue(self, out, now: datetime) -> None:
         addresses = [p.address for p in out.to + out.cc]

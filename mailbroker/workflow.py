@@ -61,6 +61,53 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """What the store counted of the messages already sent to one address, to hold one
+    more message against the caps (`over_cap`)."""
+
+    in_referral: int = 0  # of the message's referral, over its whole life
+    replies_today: int = 0  # outside any referral, in the last 24 hours
+    today: int = 0  # all of them, in the last 24 hours
+
+
+# Messages of a referral that its cap per person never holds back: the introduction
+# (what both said yes to) and the confirmation of a stop.
+UNCAPPED_IN_REFERRAL = frozenset({"introduction", "stop_confirmed"})
+
+
+def over_cap(out: Outgoing, sent: Sent, *, referrer: bool, limits: Limits) -> bool:
+    """Whether one more message `out` to an address that was already `sent` so much is
+    one too many: every message the broker sends counts against a cap, a safety net
+    against loops and against anyone making the broker write over and over. Within a
+    referral, each person gets at most `messages_per_person_per_referral` (the
+    introduction and the confirmation of a stop always go); outside referrals, a referrer
+    at most `replies_per_referrer_per_day`; anyone but a referrer at most
+    `messages_per_address_per_day`."""
+    capped_here = out.ref and out.template not in UNCAPPED_IN_REFERRAL
+    if capped_here and sent.in_referral >= limits.messages_per_person_per_referral:
+        return True
+    if referrer:
+        return not out.ref and sent.replies_today >= limits.replies_per_referrer_per_day
+    return sent.today >= limits.messages_per_address_per_day
+
+
+# What the referrer's reply to "did you send this?" does to the request held for it.
+GO_AHEAD, DROP, ASK_AGAIN, LAPSED = "go ahead", "drop", "ask again", "lapsed"
+
+
+def held_request_answered(answer: Answer, waited: timedelta, hold_for: timedelta) -> str:
+    """Only a clear yes, in time, lets a request nobody vouched for go ahead; a no (or a
+    stop) drops it; anything else asks again."""
+    if waited > hold_for:
+        return LAPSED
+    if answer is Answer.YES:
+        return GO_AHEAD
+    if answer in (Answer.NO, Answer.STOP):
+        return DROP
+    return ASK_AGAIN
+
+
+@dataclass(frozen=True)
 class Policy:
     reminder_after: timedelta
     expire_after: timedelta

@@ -15,6 +15,7 @@ from mailbroker.model import (
     Answered,
     Cancelled,
     IntakeError,
+    Outgoing,
     Person,
     ReferrerReplied,
     Role,
@@ -23,11 +24,18 @@ from mailbroker.model import (
     Undeliverable,
 )
 from mailbroker.workflow import (
+    ASK_AGAIN,
+    DROP,
+    GO_AHEAD,
+    LAPSED,
     Limits,
+    Sent,
     Usage,
     decide,
     decline_for_referrer,
+    held_request_answered,
     next_due,
+    over_cap,
     refuse_request,
     vet_request,
     without_suppressed,
@@ -420,3 +428,29 @@ def test_every_refusal_has_its_own_wording_in_each_language(code, lang):
     subject, body = render("intake_error", lang, {"code": code, "detail": detail, "subject": "Intro"},
                            IDENTITY)
     assert code not in body and "could not be read" not in body and "n'a pas pu être lue" not in body
+
+
+# --- caps and held requests: the rules, without a store ---------------------------------
+
+
+def test_every_message_counts_against_a_cap():
+    limits = Limits(messages_per_person_per_referral=3, replies_per_referrer_per_day=2, messages_per_address_per_day=5)
+    ask = Outgoing(template="reminder", to=(ALICE,), lang="en", ref="K7Q3XF")
+    introduction = replace(ask, template="introduction")
+    refusal = Outgoing(template="intake_error", to=(REFERRER,), lang="en")
+    assert over_cap(ask, Sent(in_referral=3), referrer=False, limits=limits)
+    assert not over_cap(introduction, Sent(in_referral=3), referrer=False, limits=limits)
+    assert over_cap(ask, Sent(in_referral=3), referrer=True, limits=limits)  # the referrer too, within a referral
+    assert not over_cap(ask, Sent(today=50), referrer=True, limits=limits)  # ...but no daily cap on them there
+    assert over_cap(refusal, Sent(replies_today=2), referrer=True, limits=limits)
+    assert not over_cap(refusal, Sent(replies_today=1), referrer=True, limits=limits)
+    assert over_cap(ask, Sent(today=5), referrer=False, limits=limits)
+
+
+def test_only_a_yes_in_time_lets_a_held_request_go_ahead():
+    week = timedelta(days=7)
+    assert held_request_answered(Answer.YES, timedelta(days=1), week) == GO_AHEAD
+    assert held_request_answered(Answer.YES, timedelta(days=8), week) == LAPSED
+    assert held_request_answered(Answer.NO, timedelta(0), week) == held_request_answered(Answer.STOP, timedelta(0), week)
+    assert held_request_answered(Answer.NO, timedelta(0), week) == DROP
+    assert held_request_answered(Answer.UNCLEAR, timedelta(0), week) == ASK_AGAIN
