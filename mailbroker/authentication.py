@@ -87,10 +87,7 @@ def topmost_server(msg: Message) -> str:
     """The authserv-id of a message's topmost Authentication-Results header, "" when it
     has none: on mail that reached the broker's mailbox, the receiving server's own id,
     which is what `trusted_servers` should list (see `suggested_servers`)."""
-    try:
-        values = [str(value) for name, value in msg.items() if name.strip().lower() == HEADER.lower()]
-    except Exception:  # noqa: BLE001
-        return ""
+    values = _header_values(msg)
     return _authserv_id(values[0]) if values else ""
 
 
@@ -158,16 +155,20 @@ def _normal_id(server_id: str) -> str:
 def _topmost(msg: Message, trusted: tuple[str, ...]) -> tuple[str | None, list[_Result]]:
     """The authserv-id and the results of the topmost header with a trusted id. Only
     the id of the headers above it is read, so forged headers cost nothing."""
-    try:
-        items = list(msg.raw_items()) if hasattr(msg, "raw_items") else list(msg.items())
-    except Exception:  # noqa: BLE001
-        return None, []
-    values = [str(value) for name, value in items if name.strip().lower() == HEADER.lower()]
-    for value in values[:_MAX_HEADERS]:
+    for value in _header_values(msg)[:_MAX_HEADERS]:
         if _authserv_id(value) in trusted:
             server_id, results = _parse(value)
             return server_id, results
     return None, []
+
+
+def _header_values(msg: Message) -> list[str]:
+    """The Authentication-Results values of a message, topmost first, as written."""
+    try:
+        items = list(msg.raw_items()) if hasattr(msg, "raw_items") else list(msg.items())
+    except Exception:  # noqa: BLE001 - headers the parser cannot give back: no verdict at all
+        return []
+    return [str(value) for name, value in items if name.strip().lower() == HEADER.lower()]
 
 
 def _authserv_id(value: str) -> str:

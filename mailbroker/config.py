@@ -750,7 +750,7 @@ class AuthenticationSettings(_Section):
     # "confirm" asks the referrer, at their own address, whether they sent it; "refuse"
     # sets it aside unanswered; "accept" reads it as theirs (anyone can then write in a
     # referrer's name).
-    unauthenticated_requests: Literal["confirm", "refuse", "accept"] = "confirm"
+    unauthenticated_requests: Annotated[Literal["confirm", "refuse", "accept"], BeforeValidator(_lower)] = "confirm"
 
 
 def _template_directory(value: Path) -> Path:

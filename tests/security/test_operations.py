@@ -130,3 +130,17 @@ def test_check_config_says_the_warnings(tmp_path, capsys):
     os.chmod(path, 0o600)
     assert main(["check-config", "--config", str(path)]) == 0
     assert "warning: authentication.unauthenticated_requests is accept" in capsys.readouterr().err
+
+
+def test_the_choice_for_unproven_requests_is_read_without_case_and_a_wrong_one_named(tmp_path):
+    from mailbroker.config import ConfigError
+
+    data = {**minimal(), "authentication": {"unauthenticated_requests": "Refuse"}}
+    assert load(tmp_path, data).authentication.unauthenticated_requests == "refuse"
+    data["authentication"]["unauthenticated_requests"] = "maybe"
+    try:
+        load(tmp_path, data)
+    except ConfigError as error:
+        assert "'maybe' is not one of confirm, refuse, accept" in str(error)
+    else:
+        raise AssertionError("a wrong value was accepted")
