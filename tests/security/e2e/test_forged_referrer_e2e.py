@@ -77,4 +77,5 @@ def test_the_daemon_warns_at_start_when_it_accepts_anyone_in_a_referrers_name(br
     b = brokers(tmp_path, unauthenticated_requests="accept")
     b.start()
     b.wait_for_log("anyone who knows a referrer's address")
+    b.wait_for_log("mailbroker started for")  # its signal handlers are in place: it stops cleanly
     assert b.stop() == 0
