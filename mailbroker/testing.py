@@ -80,7 +80,7 @@ PASSWORD = "password"
 #: Users of the test domain; ``intro`` is the broker's own mailbox, ``mises`` a second
 #: broker mailbox (for a daemon watching several).
 USERS = (
-    "intro", "mises", "referrer", "referrer2", "alice", "bob", "carol", "dave",
+    "intro", "mises", "demo", "referrer", "referrer2", "alice", "bob", "carol", "dave",
     "erin", "frank", "stranger", "postmaster", "tempfail",
 )
 #: Numbered users p001 … p200 for load and crash tests (``mailsystem users --all``).
