@@ -17,7 +17,6 @@ import sys
 
 from . import testing as mt
 
-
 # The broker of the quick start (scripts/quickstart), apart from the tests' intro@.
 BROKER = mt.address("demo")
 
