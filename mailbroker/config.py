@@ -695,6 +695,14 @@ class LogSettings(_Section):
 _LISTEN_HINT = 'write a loopback address and a port, e.g. "127.0.0.1:9464" or "[::1]:9464"'
 
 
+def is_loopback(host: str) -> bool:
+    """Whether traffic to `host` (a name, an IP address, "[::1]") never leaves the machine."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower().rstrip(".") in ("localhost", "localhost.localdomain")
+
+
 def parse_listen(value: object) -> tuple[str, int]:
     """ "127.0.0.1:9464" → ("127.0.0.1", 9464); only loopback addresses are accepted."""
     if not isinstance(value, str):
@@ -705,10 +713,10 @@ def parse_listen(value: object) -> tuple[str, int]:
     host, port = match.group(1), int(match.group(2))
     if host != "localhost":
         try:
-            loopback = ipaddress.ip_address(host).is_loopback
+            ipaddress.ip_address(host)
         except ValueError:
             raise ValueError(f"{host!r} is not an IP address — {_LISTEN_HINT}") from None
-        if not loopback:
+        if not is_loopback(host):
             raise ValueError(f"{host} is not a loopback address: the metrics are for this machine only "
                              f"(put a reverse proxy or an SSH tunnel in front to reach them) — {_LISTEN_HINT}")
     return host, port

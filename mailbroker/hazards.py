@@ -6,14 +6,10 @@ knowingly. Pure functions of the configuration and of the files it names."""
 
 from __future__ import annotations
 
-import ipaddress
 import stat
 from pathlib import Path
 
-from .config import Config, MailboxSettings
-
-# Hosts whose traffic never leaves the machine.
-_LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+from .config import Config, MailboxSettings, is_loopback
 
 
 def hazards(config: Config, config_path: str | Path) -> list[str]:
@@ -24,13 +20,6 @@ def hazards(config: Config, config_path: str | Path) -> list[str]:
         found += _passwords_in_clear(mailbox)
     found += _readable_secrets(config, Path(config_path))
     return list(dict.fromkeys(found))
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host.lower().rstrip(".") in _LOOPBACK_NAMES
 
 
 def _sending_anyones_requests(mailbox: MailboxSettings) -> list[str]:
